@@ -1,0 +1,198 @@
+# proclab: the one entry point.  `make help` lists the targets.
+#
+# Everything is built out of tree into $(O) (default build/); every program
+# lands in $(O)/bin.  Sources are found by wildcard, so adding a lab, a
+# benchmark family, a mechanism or a test is adding a file: this Makefile
+# does not change.
+#
+#   labs/TOPIC/NAME.c      -> $(O)/bin/NAME            (one file, lab.h only)
+#   bench/core/*.c         -> $(O)/obj/libbenchcore.a  (the harness core)
+#   bench/bench_FAM.cc     -> $(O)/bin/bench_FAM       (+ bench/FAM/*.c + core)
+#   bench/tools/NAME.c     -> $(O)/bin/NAME            (helpers the harness runs)
+#   tests/unit/test_*.c    -> $(O)/tests/test_*        (cmocka, + core)
+#
+# Flags: C11 with GNU extensions, -Wall -Wextra -Werror everywhere.  Your own
+# CFLAGS/CXXFLAGS/LDFLAGS are appended.  SANITIZE=1 adds ASan + UBSan.  When
+# the flags change, objects are rebuilt (the settings are kept in
+# $(O)/.settings), so `make test SANITIZE=1` after `make test` is safe.
+# V=1 shows full commands.
+
+O        ?= build
+BIN      := $(O)/bin
+OBJ      := $(O)/obj
+TESTBIN  := $(O)/tests
+NPROC    := $(shell nproc 2>/dev/null || echo 2)
+
+CC       ?= cc
+CXX      ?= c++
+STD_C    := -std=gnu11
+STD_CXX  := -std=gnu++17
+WARN     := -Wall -Wextra -Werror
+OPT      ?= -O2
+DEBUG    := -g
+DEFS     := -D_GNU_SOURCE
+
+ifeq ($(SANITIZE),1)
+  OPT    := -O1
+  SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+            -fno-omit-frame-pointer
+endif
+
+ALL_CFLAGS   := $(STD_C) $(WARN) $(OPT) $(DEBUG) $(DEFS) $(SAN) -MMD -MP $(CFLAGS)
+ALL_CXXFLAGS := $(STD_CXX) $(WARN) $(OPT) $(DEBUG) $(DEFS) $(SAN) -MMD -MP $(CXXFLAGS)
+ALL_LDFLAGS  := $(SAN) $(LDFLAGS)
+LAB_LIBS     := -pthread -lrt
+CORE_LIBS    := -lhwloc -pthread -lrt -lm
+BENCH_LIBS   := -lbenchmark $(CORE_LIBS)
+UNIT_LIBS    := -lcmocka $(CORE_LIBS)
+
+ifeq ($(V),1)
+  Q :=
+  say :=
+else
+  Q := @
+  say = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+# ---------------------------------------------------------------------------
+# Rebuild from scratch when compiler or flags change (never mix ASan objects
+# with plain ones).
+SETTINGS := $(CC) $(CXX) $(ALL_CFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)
+NO_BUILD_GOALS := clean help deps
+ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+  ifneq ($(SETTINGS),$(shell cat $(O)/.settings 2>/dev/null))
+    $(shell rm -rf $(OBJ) $(BIN) $(TESTBIN); mkdir -p $(O); \
+            printf '%s' '$(SETTINGS)' > $(O)/.settings)
+  endif
+endif
+
+# ---------------------------------------------------------------------------
+# Labs: each labs/TOPIC/NAME.c is one program, built alone.
+LAB_SRCS  := $(sort $(wildcard labs/*/*.c))
+LAB_NAMES := $(notdir $(LAB_SRCS:.c=))
+LAB_BINS  := $(addprefix $(BIN)/,$(LAB_NAMES))
+ifneq ($(words $(LAB_NAMES)),$(words $(sort $(LAB_NAMES))))
+  $(error two labs share a name: $(LAB_NAMES))
+endif
+
+define lab_rule
+$(BIN)/$(notdir $(1:.c=)): $(1) | $(BIN) $(OBJ)/labs
+	$$(call say,CC,$$@)
+	$(Q)$$(CC) $$(ALL_CFLAGS) -MF $(OBJ)/labs/$(notdir $(1:.c=)).d \
+	    -o $$@ $$< $$(ALL_LDFLAGS) $$(LAB_LIBS)
+endef
+$(foreach s,$(LAB_SRCS),$(eval $(call lab_rule,$(s))))
+
+# ---------------------------------------------------------------------------
+# Harness: the C core as a static library, one binary per family.
+CORE_SRCS := $(sort $(wildcard bench/core/*.c))
+CORE_OBJS := $(CORE_SRCS:%.c=$(OBJ)/%.o)
+CORE_LIB  := $(OBJ)/libbenchcore.a
+FAMILIES  := $(patsubst bench/bench_%.cc,%,$(sort $(wildcard bench/bench_*.cc)))
+BENCH_BINS := $(addprefix $(BIN)/bench_,$(FAMILIES))
+TOOL_SRCS := $(sort $(wildcard bench/tools/*.c))
+TOOL_BINS := $(addprefix $(BIN)/,$(notdir $(TOOL_SRCS:.c=)))
+
+$(CORE_LIB): $(CORE_OBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+define family_rule
+$(BIN)/bench_$(1): $(OBJ)/bench/bench_$(1).o \
+    $(patsubst %.c,$(OBJ)/%.o,$(sort $(wildcard bench/$(1)/*.c))) $(CORE_LIB) | $(BIN)
+	$$(call say,LINK,$$@)
+	$(Q)$$(CXX) $$(ALL_LDFLAGS) -o $$@ $$^ $$(BENCH_LIBS)
+endef
+$(foreach f,$(FAMILIES),$(eval $(call family_rule,$(f))))
+
+$(BIN)/%: bench/tools/%.c $(CORE_LIB) | $(BIN)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Ibench -MF $(OBJ)/tools-$*.d -o $@ $< $(CORE_LIB) \
+	    $(ALL_LDFLAGS) $(CORE_LIBS)
+
+$(OBJ)/%.o: %.c
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -Ibench -c -o $@ $<
+
+$(OBJ)/%.o: %.cc
+	$(call say,CXX,$@)
+	$(Q)mkdir -p $(@D) && $(CXX) $(ALL_CXXFLAGS) -Ibench -c -o $@ $<
+
+# ---------------------------------------------------------------------------
+# C unit tests (cmocka): tests/unit/test_NAME.c, linked with the core.
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(addprefix $(TESTBIN)/,$(notdir $(UNIT_SRCS:.c=)))
+
+$(TESTBIN)/%: tests/unit/%.c $(CORE_LIB) | $(TESTBIN)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Ibench -Ilabs -MF $(OBJ)/unit-$*.d -o $@ $< \
+	    $(CORE_LIB) $(ALL_LDFLAGS) $(UNIT_LIBS)
+
+$(BIN) $(OBJ)/labs $(TESTBIN):
+	$(Q)mkdir -p $@
+
+-include $(wildcard $(OBJ)/*.d $(OBJ)/labs/*.d $(OBJ)/bench/*.d $(OBJ)/bench/*/*.d)
+
+# ---------------------------------------------------------------------------
+# Targets a person types.
+
+.DEFAULT_GOAL := all
+
+.PHONY: all
+all: labs bench-bins tools unit-bins ## build every lab, benchmark and test program
+
+.PHONY: labs
+labs: $(LAB_BINS) ## build the labs only
+
+.PHONY: bench-bins
+bench-bins: $(BENCH_BINS) ## build the benchmark binaries only
+
+.PHONY: tools
+tools: $(TOOL_BINS)
+
+.PHONY: unit-bins
+unit-bins: $(UNIT_BINS)
+
+.PHONY: deps
+deps: ## install missing Debian/Ubuntu packages (apt-get; sudo when not root)
+	@scripts/deps.sh
+
+.PHONY: test
+test: ## install deps, build, run every test (TESTS=path... to run some)
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory -j$(NPROC) all
+	@PROCLAB_BUILD=$(O) scripts/run_tests.sh $(TESTS)
+
+.PHONY: bench
+bench: ## install deps, build, run the quick suite (FULL=1: full sweeps), plot, report
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory -j$(NPROC) all
+	@PROCLAB_BUILD=$(O) scripts/bench.sh $(if $(filter 1,$(FULL)),--full,--quick)
+
+.PHONY: report
+report: ## rebuild plots and report of the latest run (RUN=results/DIR for another)
+	@PROCLAB_BUILD=$(O) scripts/report.sh $(or $(RUN),results/latest)
+
+.PHONY: clean-ipc
+clean-ipc: ## remove proclab IPC objects left by a crashed run (yours only)
+	@scripts/clean_ipc.sh
+
+.PHONY: clean
+clean: ## remove build/ (results/ is kept)
+	rm -rf $(O)
+
+.PHONY: help
+help: ## this list
+	@echo 'proclab: process concurrency labs and benchmarks'
+	@echo
+	@echo 'Targets:'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+	    awk -F':.*## ' '{ printf "  make %-10s %s\n", $$1, $$2 }'
+	@echo
+	@echo 'Variables:'
+	@echo '  O=DIR        build directory (default build)'
+	@echo '  SANITIZE=1   build with AddressSanitizer + UndefinedBehaviorSanitizer'
+	@echo '  FULL=1       with bench: the full sweeps instead of the quick suite'
+	@echo '  TESTS=...    with test: only these .bats files or directories'
+	@echo '  V=1          show full compiler commands'
+	@echo '  CC, CXX, CFLAGS, CXXFLAGS, LDFLAGS   appended to the fixed flags'
