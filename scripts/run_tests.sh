@@ -14,7 +14,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${PROCLAB_BUILD:-build}
-export PROCLAB_BIN=${PROCLAB_BIN:-$PWD/$build/bin}
+[[ $build == /* ]] || build=$PWD/$build
+export PROCLAB_BIN=${PROCLAB_BIN:-$build/bin}
 export BATS_LIB_PATH=${BATS_LIB_PATH:-/usr/lib/bats}
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-120}
 
