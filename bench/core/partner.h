@@ -1,0 +1,54 @@
+/* bench/core/partner.h: the other process of a two-process benchmark.
+ *
+ * pl_partner_start() forks a child that pins itself to a CPU, arranges to
+ * die with its parent (PR_SET_PDEATHSIG), runs fn(arg, ctl_fd) and _exits
+ * with fn's return value.  fn does its own set-up, then calls
+ * pl_partner_ready(ctl_fd); the parent's pl_partner_start() returns only
+ * after that handshake (or fails after timeout_ms), so nothing the partner
+ * does to set up is ever timed.
+ *
+ * ctl_fd is one end of a socketpair; the parent holds the other.  When the
+ * parent calls pl_partner_stop() it closes its end (the partner sees EOF on
+ * ctl_fd, or POLLHUP, whenever it looks), waits up to timeout_ms for the
+ * partner to exit, and otherwise kills it with SIGKILL and reaps it.  No
+ * path leaves a zombie or a stray partner, even when the partner has died
+ * mid-benchmark (pl_partner_alive() tells). */
+#ifndef PROCLAB_BENCH_PARTNER_H
+#define PROCLAB_BENCH_PARTNER_H
+
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef int (*pl_partner_fn)(void *arg, int ctl_fd);
+
+typedef struct {
+    pid_t pid;      /* 0 when not running */
+    int ctl_fd;     /* parent's end of the control socketpair, -1 when closed */
+    int status;     /* wait status once reaped */
+} pl_partner;
+
+/* Fork the partner pinned to cpu (-1: not pinned).  Returns 0 once the
+ * partner said ready, or -1 (errno set: ETIMEDOUT when no handshake came
+ * in time, ECHILD when the partner exited first); on failure the partner is
+ * already killed and reaped. */
+int pl_partner_start(pl_partner *p, int cpu, pl_partner_fn fn, void *arg,
+                     int timeout_ms);
+
+/* In the partner: tell the parent set-up is done.  0 or -1. */
+int pl_partner_ready(int ctl_fd);
+
+/* Has the partner exited (reaps it if so)?  1 alive, 0 gone. */
+int pl_partner_alive(pl_partner *p);
+
+/* Close the control channel, wait up to timeout_ms, then SIGKILL and reap.
+ * Returns the partner's exit code (0..255), 128+signal if killed by a
+ * signal (including our own SIGKILL), or -1 if there was no partner. */
+int pl_partner_stop(pl_partner *p, int timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
