@@ -16,6 +16,7 @@
 #ifndef PROCLAB_BENCH_PARTNER_H
 #define PROCLAB_BENCH_PARTNER_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -23,6 +24,14 @@ extern "C" {
 #endif
 
 typedef int (*pl_partner_fn)(void *arg, int ctl_fd);
+
+/* Set to 1 (in the parent) by a SIGCHLD handler that pl_partner_start()
+ * installs WITHOUT SA_RESTART: when a partner dies, any blocking call the
+ * parent is in (read, msgrcv, futex wait ...) returns -1/EINTR, and a spin
+ * loop that checks this flag can stop.  That is how a benchmark whose
+ * partner dies reports an error instead of hanging, at no cost per message.
+ * Reset to 0 by pl_partner_start(). */
+extern volatile sig_atomic_t pl_partner_exited;
 
 typedef struct {
     pid_t pid;      /* 0 when not running */
