@@ -12,7 +12,11 @@
  * ctl_fd, or POLLHUP, whenever it looks), waits up to timeout_ms for the
  * partner to exit, and otherwise kills it with SIGKILL and reaps it.  No
  * path leaves a zombie or a stray partner, even when the partner has died
- * mid-benchmark (pl_partner_alive() tells). */
+ * mid-benchmark (pl_partner_alive() tells).
+ *
+ * A process that has a partner and other children must wait for those
+ * with waitpid(THEIR_PID, ...), never waitpid(-1, ...), which could reap the
+ * partner; and must retry calls that fail with EINTR (SIGCHLD below). */
 #ifndef PROCLAB_BENCH_PARTNER_H
 #define PROCLAB_BENCH_PARTNER_H
 
@@ -37,6 +41,7 @@ typedef struct {
     pid_t pid;      /* 0 when not running */
     int ctl_fd;     /* parent's end of the control socketpair, -1 when closed */
     int status;     /* wait status once reaped */
+    int reaped;     /* 1 once the partner has been waited for */
 } pl_partner;
 
 /* Fork the partner pinned to cpu (-1: not pinned).  Returns 0 once the
