@@ -186,7 +186,8 @@ static void test_ballast_is_resident(void **state)
     assert_true(before > 0);
     assert_int_equal(pl_ballast_alloc(&b, 64, 0), 0);
     long grown = pl_rss_kib() - before;
-    assert_true(grown >= 60 * 1024 && grown <= 70 * 1024);
+    /* 64 MiB, plus up to 1/8 of it for ASan shadow pages in SANITIZE builds */
+    assert_true(grown >= 60 * 1024 && grown <= 80 * 1024);
     pl_ballast_free(&b);
     assert_null(b.addr);
     assert_true(pl_rss_kib() - before < 4 * 1024);
