@@ -9,7 +9,7 @@
 #   bench/core/*.c         -> $(O)/obj/libbenchcore.a  (the harness core)
 #   bench/bench_FAM.cc     -> $(O)/bin/bench_FAM       (+ bench/FAM/*.c + core)
 #   bench/tools/NAME.c     -> $(O)/bin/NAME            (helpers the harness runs)
-#   tests/unit/test_*.c    -> $(O)/tests/test_*        (cmocka, + core)
+#   tests/unit/test_*.c    -> $(O)/tests/test_*        (cmocka, + family code + core)
 #
 # Flags: C11 with GNU extensions, -Wall -Wextra -Werror everywhere.  Your own
 # CFLAGS/CXXFLAGS/LDFLAGS are appended.  SANITIZE=1 adds ASan + UBSan.  When
@@ -105,6 +105,15 @@ $(BIN)/bench_$(1): $(OBJ)/bench/bench_$(1).o \
 endef
 $(foreach f,$(FAMILIES),$(eval $(call family_rule,$(f))))
 
+# Each family's C code as an archive too, for the unit tests.
+FAMILY_LIBS := $(patsubst %,$(OBJ)/libbench_%.a,$(FAMILIES))
+define family_lib_rule
+$(OBJ)/libbench_$(1).a: $(patsubst %.c,$(OBJ)/%.o,$(sort $(wildcard bench/$(1)/*.c)))
+	$$(call say,AR,$$@)
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach f,$(FAMILIES),$(eval $(call family_lib_rule,$(f))))
+
 $(BIN)/%: bench/tools/%.c $(CORE_LIB) | $(BIN)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Ibench -MF $(OBJ)/tools-$*.d -o $@ $< $(CORE_LIB) \
@@ -119,14 +128,15 @@ $(OBJ)/%.o: %.cc
 	$(Q)mkdir -p $(@D) && $(CXX) $(ALL_CXXFLAGS) -Ibench -c -o $@ $<
 
 # ---------------------------------------------------------------------------
-# C unit tests (cmocka): tests/unit/test_NAME.c, linked with the core.
+# C unit tests (cmocka): tests/unit/test_NAME.c, linked with every family's
+# code and the core (archives: only what a test uses is pulled in).
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(addprefix $(TESTBIN)/,$(notdir $(UNIT_SRCS:.c=)))
 
-$(TESTBIN)/%: tests/unit/%.c $(CORE_LIB) | $(TESTBIN)
+$(TESTBIN)/%: tests/unit/%.c $(FAMILY_LIBS) $(CORE_LIB) | $(TESTBIN)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Ibench -Ilabs -MF $(OBJ)/unit-$*.d -o $@ $< \
-	    $(CORE_LIB) $(ALL_LDFLAGS) $(UNIT_LIBS)
+	    $(FAMILY_LIBS) $(CORE_LIB) $(ALL_LDFLAGS) $(UNIT_LIBS)
 
 $(BIN) $(OBJ)/labs $(TESTBIN):
 	$(Q)mkdir -p $@

@@ -10,6 +10,11 @@
 //     --benchmark_repetitions, --benchmark_out ...), and exits 2 with a
 //     message on any flag neither knows.  It records the suite and the
 //     placement policy in the JSON "context".
+//     Unless the user gives them, it passes Google Benchmark the suite's
+//     defaults (pl_suite_defaults: repetitions 3 quick / 9 full, a minimum
+//     time per repetition, aggregates only on the console), so every
+//     benchmark of a family gets them and the user can still override them
+//     on the command line (a per-benchmark ->Repetitions() could not be).
 //   - pl_set_latency_counters(): p50/p99/p99.9/mean of a per-operation
 //     histogram as user counters (ns), so every run in the JSON carries its
 //     own tail latencies.
@@ -28,6 +33,13 @@
 #include "core/histogram.h"
 
 enum class pl_suite { quick, full };
+
+struct pl_suite_defaults {
+    int quick_repetitions = 3;
+    int full_repetitions = 9;
+    double quick_min_time = 0.05;   // seconds per repetition
+    double full_min_time = 0.5;
+};
 
 // A driver-specific flag "--NAME=VALUE" (or "--NAME" alone: value "").
 struct pl_flag {
@@ -48,7 +60,8 @@ inline void pl_set_latency_counters(benchmark::State &state, const pl_hist *h)
 inline int pl_gbench_main(int argc, char **argv, const char *family,
                           const char *description,
                           const std::function<void(pl_suite)> &register_benchmarks,
-                          const std::vector<pl_flag> &extra_flags = {})
+                          const std::vector<pl_flag> &extra_flags = {},
+                          const pl_suite_defaults &defaults = pl_suite_defaults())
 {
     const char *prog = std::strrchr(argv[0], '/') ? std::strrchr(argv[0], '/') + 1 : argv[0];
     pl_suite suite = pl_suite::quick;
@@ -101,6 +114,27 @@ inline int pl_gbench_main(int argc, char **argv, const char *family,
         if (!taken)
             rest.push_back(argv[i]);
     }
+    // The suite's defaults, unless given on the command line.
+    auto given = [&](const char *flag) {
+        for (char *a : rest)
+            if (std::strncmp(a, flag, std::strlen(flag)) == 0)
+                return true;
+        return false;
+    };
+    bool full = suite == pl_suite::full;
+    std::vector<std::string> injected;
+    if (!given("--benchmark_repetitions"))
+        injected.push_back("--benchmark_repetitions=" +
+                           std::to_string(full ? defaults.full_repetitions
+                                               : defaults.quick_repetitions));
+    if (!given("--benchmark_min_time"))
+        injected.push_back("--benchmark_min_time=" +
+                           std::to_string(full ? defaults.full_min_time
+                                               : defaults.quick_min_time));
+    if (!given("--benchmark_display_aggregates_only"))
+        injected.push_back("--benchmark_display_aggregates_only=true");
+    for (std::string &a : injected)
+        rest.insert(rest.begin() + 1, &a[0]);
     rest.push_back(nullptr);
     int rest_argc = (int)rest.size() - 1;
     benchmark::Initialize(&rest_argc, rest.data());

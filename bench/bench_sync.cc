@@ -1,0 +1,122 @@
+// bench/bench_sync.cc: lock contention between processes.
+//
+//   sync/LOCK/procs:P    P worker processes, each pinned (round-robin over
+//                        the allowed CPUs), doing lock; counter++; unlock on
+//                        one lock as fast as they can.
+//
+// One iteration is one round (see sync/crowd.h): every worker runs
+// ops_per_round critical sections.  items_per_second is critical sections
+// per second summed over all workers; ns_per_op is its inverse.  After the
+// run the shared counter must equal the number of critical sections, or
+// the benchmark fails: a lock that does not exclude cannot look fast.
+#include "core/gbench.hh"
+
+extern "C" {
+#include "sync/crowd.h"
+#include "sync/lock.h"
+}
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+static int kill_worker_after = -1;   // hidden test hook: --kill-worker-after=ROUNDS
+
+static void run_contention(benchmark::State &state, const pl_lock_kind *kind)
+{
+    const int procs = (int)state.range(0);
+    pl_lock *lock = kind->create();
+    if (!lock) {
+        state.SkipWithError((std::string("create: ") + std::strerror(errno)).c_str());
+        return;
+    }
+    pl_crowd *crowd = pl_crowd_start(kind, lock, procs);
+    if (!crowd) {
+        state.SkipWithError((std::string("starting workers: ") + std::strerror(errno)).c_str());
+        kind->destroy(lock);
+        return;
+    }
+    // Warm-up and sizing: rounds of about 5 ms.
+    if (pl_crowd_calibrate(crowd, 5.0) == -1) {
+        state.SkipWithError((std::string("warm-up: ") + std::strerror(errno)).c_str());
+        pl_crowd_stop(crowd);
+        kind->destroy(lock);
+        return;
+    }
+    long before = pl_crowd_expected(crowd);
+    long rounds = 0;
+    for (auto _ : state) {
+        if (kill_worker_after >= 0 && rounds == kill_worker_after)
+            pl_crowd_kill_worker(crowd, 0);
+        if (pl_crowd_round(crowd) == -1) {
+            const char *why = errno == EPIPE ? "a worker died mid-benchmark"
+                              : errno == EIO ? "a critical section failed"
+                                             : std::strerror(errno);
+            state.SkipWithError(why);
+            break;
+        }
+        rounds++;
+    }
+    long ops = pl_crowd_expected(crowd) - before;
+    long counter = pl_crowd_counter(crowd), expected = pl_crowd_expected(crowd);
+    if (!state.error_occurred() && counter != expected) {
+        std::string msg = "lost updates: counter " + std::to_string(counter) +
+                          " != " + std::to_string(expected);
+        state.SkipWithError(msg.c_str());
+    }
+    state.SetItemsProcessed(ops);
+    state.counters["procs"] = procs;
+    state.counters["ops_per_round"] = (double)pl_crowd_ops_per_round(crowd);
+    state.counters["ns_per_op"] = benchmark::Counter(
+        (double)ops, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    if (pl_crowd_stop(crowd) == -1 && !state.error_occurred())
+        state.SkipWithError("a worker did not exit cleanly");
+    kind->destroy(lock);
+}
+
+static std::vector<int> procs_for(pl_suite suite)
+{
+    if (suite == pl_suite::quick)
+        return {1, 2, 4};
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    std::vector<int> p;
+    for (int n = 1; n < 2 * ncpu && n <= 32; n *= 2)
+        p.push_back(n);
+    p.push_back((int)(2 * ncpu > 64 ? 64 : 2 * ncpu));
+    if (p.size() < 3 || p.back() < 4)
+        p = {1, 2, 4};
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    std::vector<pl_flag> flags = {
+        {"kill-worker-after", "(testing) SIGKILL worker 0 after N rounds",
+         [](const char *v) {
+             char *end;
+             long n = std::strtol(v, &end, 10);
+             if (*v == '\0' || *end != '\0' || n < 0)
+                 return false;
+             kill_worker_after = (int)n;
+             return true;
+         }},
+    };
+    pl_suite_defaults defaults;
+    defaults.quick_min_time = 0.05;
+    defaults.full_min_time = 0.5;
+    return pl_gbench_main(
+        argc, argv, "sync",
+        "Lock contention: P processes doing lock/counter++/unlock on one lock.",
+        [](pl_suite suite) {
+            for (const pl_lock_kind *const *k = pl_lock_kinds; *k; k++) {
+                auto *b = benchmark::RegisterBenchmark(
+                    (std::string("sync/") + (*k)->name).c_str(), run_contention, *k);
+                for (int p : procs_for(suite))
+                    b->Arg(p);
+                b->ArgName("procs")->UseRealTime()->Unit(benchmark::kMillisecond);
+            }
+        },
+        flags, defaults);
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# bench_sync: the contention benchmark's flags, names, JSON and failure paths.
+# bats file_tags=bench,sync
+
+load '../helpers/common'
+setup() { _common_setup; }
+teardown() { _common_teardown; }
+
+@test "bench_sync --help exits 0 and names the suite flag" {
+    run bench_sync --help
+    assert_success
+    assert_line --index 0 "Usage: bench_sync [--suite=quick|full] [FLAGS] [GOOGLE BENCHMARK FLAGS]"
+    assert_output --partial "--suite=quick|full"
+}
+
+@test "bench_sync: unknown flags and bad suite exit 2 with a message" {
+    run --separate-stderr bench_sync --bogus
+    assert_failure 2
+    [[ $stderr == *"unknown argument '--bogus'"* ]]
+    run --separate-stderr bench_sync --suite=huge
+    assert_failure 2
+    [[ $stderr == *"--suite must be quick or full"* ]]
+    run --separate-stderr bench_sync --kill-worker-after=x
+    assert_failure 2
+}
+
+@test "bench_sync: the quick suite lists every lock kind at procs 1, 2, 4 with stable names" {
+    run bench_sync --benchmark_list_tests
+    assert_success
+    for lock in mutex robust sem sysv_sem flock fcntl spin atomic; do
+        for p in 1 2 4; do
+            assert_line "sync/$lock/procs:$p/real_time"
+        done
+    done
+    [ "${#lines[@]}" -eq 24 ]
+}
+
+@test "bench_sync: the full suite goes up to twice the CPUs" {
+    run bench_sync --suite=full --benchmark_list_tests
+    assert_success
+    twice=$(( 2 * $(nproc) ))
+    assert_line "sync/mutex/procs:1/real_time"
+    assert_line "sync/mutex/procs:$twice/real_time"
+}
+
+@test "bench_sync: a short run writes JSON with rates, counters, no errors" {
+    out="$BATS_TEST_TMPDIR/sync.json"
+    run_bounded 60 bench_sync --benchmark_filter='sync/(mutex|flock|sysv_sem)/procs:2' \
+        --benchmark_repetitions=1 --benchmark_min_time=0.01 \
+        --benchmark_out="$out" --benchmark_out_format=json
+    assert_success
+    run python3 - "$out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+runs = [b for b in d["benchmarks"] if b["run_type"] == "iteration"]
+assert sorted(b["name"] for b in runs) == [
+    "sync/flock/procs:2/real_time", "sync/mutex/procs:2/real_time",
+    "sync/sysv_sem/procs:2/real_time"], [b["name"] for b in runs]
+for b in runs:
+    assert not b.get("error_occurred"), b
+    assert b["items_per_second"] > 0 and b["ns_per_op"] > 0, b
+    assert b["procs"] == 2 and b["ops_per_round"] >= 100, b
+assert d["context"]["proclab_family"] == "sync"
+print("ok")
+PY
+    assert_success
+    assert_output "ok"
+}
+
+@test "bench_sync: a worker killed mid-run is reported and later benchmarks still run" {
+    out="$BATS_TEST_TMPDIR/sync.json"
+    run_bounded 60 bench_sync --kill-worker-after=2 --benchmark_filter='sync/(mutex|atomic)/procs:2' \
+        --benchmark_repetitions=1 --benchmark_min_time=0.01 \
+        --benchmark_out="$out" --benchmark_out_format=json
+    assert_success
+    run python3 - "$out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+by = {b["name"]: b for b in d["benchmarks"]}
+for name in ("sync/mutex/procs:2/real_time", "sync/atomic/procs:2/real_time"):
+    b = by[name]
+    assert b.get("error_occurred") and b["error_message"] == "a worker died mid-benchmark", b
+print("ok")
+PY
+    assert_success
+}
