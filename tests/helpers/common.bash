@@ -6,7 +6,8 @@
 #
 # _common_setup loads bats-support and bats-assert, puts $PROCLAB_BIN first
 # on PATH, and snapshots this user's IPC objects (/dev/shm, /dev/mqueue,
-# System V queues, semaphores and segments).  _common_teardown fails the
+# System V queues, semaphores and segments, private /tmp/proclab-UID-*
+# directories).  _common_teardown fails the
 # test when the test left anything new behind, or left a proclab process
 # running in this session (run_tests.sh starts bats with setsid), then
 # removes what it found so one leak does not fail every later test.
@@ -29,11 +30,14 @@ _ipc_snapshot() {
     {
         find /dev/shm /dev/mqueue -mindepth 1 -maxdepth 1 -uid "$me" \
             -printf 'file %p\n' 2>/dev/null
+        # private directories (FIFOs, sockets, lock files): /tmp/proclab-UID-PID-*
+        find /tmp -mindepth 1 -maxdepth 1 -uid "$me" \
+            -name "proclab-$me-*" -printf 'file %p\n' 2>/dev/null
         # ipcs -q/-s/-m: key, id, owner ...; keep "kind id" for our user
         ipcs -q 2>/dev/null | awk -v u="$(id -un)" '$3 == u { print "msg " $2 }'
         ipcs -s 2>/dev/null | awk -v u="$(id -un)" '$3 == u { print "sem " $2 }'
         ipcs -m 2>/dev/null | awk -v u="$(id -un)" '$3 == u { print "shm " $2 }'
-    } | sort
+    } | sort -u
 }
 
 # proclab processes (anything run from $PROCLAB_BIN) in this session,
@@ -54,7 +58,7 @@ _common_setup() {
 
 _remove_ipc() {  # kind id-or-path
     case $1 in
-        file) rm -f -- "$2" ;;
+        file) rm -rf -- "$2" ;;
         msg) ipcrm -q "$2" 2>/dev/null ;;
         sem) ipcrm -s "$2" 2>/dev/null ;;
         shm) ipcrm -m "$2" 2>/dev/null ;;
