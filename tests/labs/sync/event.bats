@@ -9,11 +9,11 @@ teardown() { _common_teardown; }
 # Every waiter wakes with True before its timeout; the probes show that wait
 # on an unset event is False, the flag stays set, and clear lowers it.
 check_event_via() {
-    run_bounded 20 event --via "$1" -n 3 -d 200 -t 5000
+    run_bounded 20 event --via "$1" -n 3 -d 100 -t 5000
     assert_success
-    assert_line --index 0 "event via $1: 3 waiters, set after 200 ms, wait timeout 5000 ms"
+    assert_line --index 0 "event via $1: 3 waiters, set after 100 ms, wait timeout 5000 ms"
     assert_line --index 1 --regexp '^unset:   wait\(timeout=50 ms\) -> False after [0-9]+ ms$'
-    assert_line --index 2 'parent:  set() after 200 ms'
+    assert_line --index 2 'parent:  set() after 100 ms'
     for i in 1 2 3; do
         assert_line --index $((2 + i)) --regexp "^waiter $i: wait\(timeout=5000 ms\) -> True after [0-9]+ ms$"
     done
@@ -45,14 +45,14 @@ check_event_via() {
 }
 
 @test "event --private-futex: the parent's wake never reaches the children (exit 1)" {
-    run_bounded 20 event --via futex --private-futex -n 3 -d 100 -t 600
+    run_bounded 20 event --via futex --private-futex -n 3 -d 100 -t 400
     assert_failure 1
-    assert_line --regexp '^waiter [1-3]: wait\(timeout=600 ms\) -> True after [0-9]+ ms \(timed out: no wake-up reached it\)$'
+    assert_line --regexp '^waiter [1-3]: wait\(timeout=400 ms\) -> True after [0-9]+ ms \(timed out: no wake-up reached it\)$'
     assert_line --regexp '^[1-3] of 3 waiters timed out$'
 }
 
 @test "event: wait(timeout) on an event set too late returns False (exit 1)" {
-    run_bounded 20 event --via cond -n 2 -d 400 -t 100
+    run_bounded 20 event --via cond -n 2 -d 250 -t 100
     assert_failure 1
     assert_line --regexp '^waiter 1: wait\(timeout=100 ms\) -> False after [0-9]+ ms \(timed out: no wake-up reached it\)$'
     assert_line --regexp '^waiter 2: wait\(timeout=100 ms\) -> False after [0-9]+ ms \(timed out: no wake-up reached it\)$'
