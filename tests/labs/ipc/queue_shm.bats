@@ -29,9 +29,9 @@ teardown() { _common_teardown; }
 }
 
 @test "queue_shm --kill-consumer with many items and no work: still exactly once" {
-    run_bounded 30 queue_shm --kill-consumer -c 2 -n 20000 -w 0
+    run_bounded 30 queue_shm --kill-consumer -c 2 -n 5000 -w 0
     assert_success
-    assert_line "items: 20000 put, 20000 done exactly once (1 re-queued), 0 lost, 0 done twice"
+    assert_line "items: 5000 put, 5000 done exactly once (1 re-queued), 0 lost, 0 done twice"
 }
 
 @test "queue_shm --kill-consumer --no-requeue: the item is lost, join times out, exit 3" {
