@@ -50,6 +50,25 @@ _stray_processes() {
             '$1 == sid && index($4, bin) == 1 { print $2, $3, $4 }'
 }
 
+# Drop named objects that belong to a live process outside this session:
+# names carry the creator's pid (proclab-UID-PID-...), and a program run
+# elsewhere at the same time (another test run, a user's lab) is not ours
+# to judge or remove.  An object of a dead creator, or of one still running
+# in this session, stays on the list.
+_not_someone_elses() {
+    local kind id pid sid mysid
+    mysid=$(ps -o sid= -p $$ | tr -d ' ')
+    while read -r kind id; do
+        [[ -n $kind ]] || continue
+        if [[ $kind == file && $id =~ proclab-$(id -u)-([0-9]+)- ]]; then
+            pid=${BASH_REMATCH[1]}
+            sid=$(ps -o sid= -p "$pid" 2>/dev/null | tr -d ' ')
+            [[ -n $sid && $sid != "$mysid" ]] && continue
+        fi
+        echo "$kind $id"
+    done
+}
+
 _common_setup() {
     PATH="$PROCLAB_BIN:$PATH"
     LEAK_BEFORE="$BATS_TEST_TMPDIR/ipc.before"
@@ -73,7 +92,7 @@ _common_teardown() {
         [[ -z $strays ]] && break
         sleep 0.1
     done
-    leaked=$(comm -13 "$LEAK_BEFORE" <(_ipc_snapshot))
+    leaked=$(comm -13 "$LEAK_BEFORE" <(_ipc_snapshot) | _not_someone_elses)
     if [[ -n $strays ]]; then
         awk '{ print $1 }' <<<"$strays" | xargs -r kill -KILL 2>/dev/null
     fi
