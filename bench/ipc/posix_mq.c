@@ -18,6 +18,7 @@
  * partner inherits the descriptors; the parent unlinks both names in
  * attach() -- both sides have them open by then -- and again in detach() in
  * case attach() never ran.  Nothing stays in /dev/mqueue. */
+#include "ipc/common.h"
 #include "ipc/mech.h"
 
 #include <errno.h>
@@ -26,13 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 enum { DEFAULT_MSGSIZE_MAX = 8192, QUEUE_DEPTH = 10 };
 
 struct pl_chan {
     mqd_t q[2];             /* q[d]: direction d, sent by side d */
-    char name[2][64];
+    char name[2][PL_IPC_NAME_MAX];
     size_t max_bytes;
     char *stage;            /* receive buffer of mq_msgsize bytes */
 };
@@ -87,8 +87,11 @@ static pl_chan *create(size_t max_bytes)
     if (!(ch->stage = malloc(max_bytes)))
         goto fail;
     for (int d = 0; d < 2; d++) {
-        snprintf(ch->name[d], sizeof ch->name[d], "/proclab-%u-%ld-posix_mq-%d",
-                 (unsigned)getuid(), (long)getpid(), d);
+        if (pl_ipc_name(ch->name[d], sizeof ch->name[d],
+                        d == 0 ? "posix_mq-0" : "posix_mq-1") == -1) {
+            ch->name[d][0] = '\0';
+            goto fail;
+        }
         ch->q[d] = mq_open(ch->name[d], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
                            0600, &attr);
         if (ch->q[d] == (mqd_t)-1) {

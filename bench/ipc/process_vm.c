@@ -39,16 +39,21 @@ typedef struct {
 
 struct pl_chan {
     post *posts;        /* [2] */
+    size_t max_bytes;
     pid_t peer;
     uint32_t sent, received;
 };
 
 static pl_chan *create(size_t max_bytes)
 {
-    (void)max_bytes;
+    if (max_bytes == 0 || max_bytes > UINT32_MAX) {
+        errno = EMSGSIZE;
+        return NULL;
+    }
     pl_chan *ch = calloc(1, sizeof *ch);
     if (!ch)
         return NULL;
+    ch->max_bytes = max_bytes;
     ch->posts = pl_ring_map_shared(2 * sizeof(post));
     if (!ch->posts) {
         free(ch);
@@ -89,6 +94,10 @@ static int send_msg(pl_chan *ch, int side, const void *buf, size_t len)
 {
     post *p = &ch->posts[side];
     uint32_t m = ch->sent;
+    if (len == 0 || len > ch->max_bytes) {
+        errno = EMSGSIZE;
+        return -1;
+    }
     p->addr = (uint64_t)(uintptr_t)buf;
     p->len = (uint32_t)len;
     atomic_store_explicit(&p->seq, m + 1, memory_order_release);
