@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# scripts/families/spawn/plot.sh RUNDIR: the spawn family's CSV and plot.
+#
+# Reads RUNDIR/spawn.json; writes RUNDIR/spawn_time.csv (and spawn_ref.csv)
+# and RUNDIR/plots/spawn_time.png and .svg: time per spawn against the
+# parent's resident memory, log-log, one line per method.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+if [[ $# -ne 1 || $1 == -* ]]; then
+  echo "Usage: plot.sh RUNDIR" >&2
+  exit 2
+fi
+run=$1
+[[ -f $run/spawn.json ]] || { echo "plot.sh: no $run/spawn.json" >&2; exit 1; }
+mkdir -p "$run/plots"
+methods=$(python3 "$here/to_csv.py" "$run")
+host=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["context"].get("host_name","?"))' "$run/spawn.json")
+sub=$(python3 - "$run/spawn.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["context"]
+print("%s suite, median of repetitions, pinned to cpu %s, %s" % (
+    c.get("proclab_suite", "?"), c.get("spawn_pinned_cpu", "?"), c.get("date", "")[:10]))
+PY
+)
+gnuplot -e "csv='$run/spawn_time.csv'; out='$run/plots/spawn_time'; host='$host'; methods='$methods'; subtitle='$sub'" \
+  "$here/spawn_time.gp"

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""scripts/machine.py: describe this machine as JSON (results/RUN/machine.json).
+
+Everything a benchmark number depends on and a reader cannot see from the
+number: CPU model, cores and threads, caches, NUMA nodes, kernel,
+virtualisation, frequency governor, CPU-bug mitigations, transparent huge
+pages, compiler, Google Benchmark version, proclab commit, host and date.
+Read from /proc and /sys (standard library only); anything that cannot be
+read is "unavailable", never left out.
+
+Usage: scripts/machine.py [--help]      (JSON on stdout)
+"""
+
+import datetime
+import glob
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NA = "unavailable"
+
+
+def read(path, default=NA):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return default
+
+
+def run(argv, default=NA):
+    """First line of a command's stdout, or default when it fails."""
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10,
+                             cwd=ROOT)
+    except (OSError, subprocess.TimeoutExpired):
+        return default
+    line = out.stdout.strip().splitlines()[0] if out.stdout.strip() else ""
+    return line if out.returncode == 0 and line else default
+
+
+def cpuinfo():
+    """(model, hypervisor flag, physical cores) from /proc/cpuinfo."""
+    model, hypervisor, cores = NA, False, set()
+    phys = core = None
+    for line in read("/proc/cpuinfo", "").splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "model name" and model == NA:
+            model = value
+        elif key == "flags" and "hypervisor" in value.split():
+            hypervisor = True
+        elif key == "physical id":
+            phys = value
+        elif key == "core id":
+            core = value
+        elif key == "" and core is not None:
+            cores.add((phys, core))
+            phys = core = None
+    if core is not None:
+        cores.add((phys, core))
+    return model, hypervisor, len(cores) or None
+
+
+def caches():
+    """Caches seen by cpu0: level, type, size, and how many CPUs share one."""
+    out = []
+    for d in sorted(glob.glob("/sys/devices/system/cpu/cpu0/cache/index*")):
+        size = read(d + "/size")
+        out.append({
+            "level": int(read(d + "/level", "0") or 0),
+            "type": read(d + "/type"),
+            "size": size,
+            "size_kib": _kib(size),
+            "shared_cpu_list": read(d + "/shared_cpu_list"),
+            "source": "sysfs",
+        })
+    return out or caches_from_getconf()
+
+
+def caches_from_getconf():
+    """Fallback when sysfs has no cache directory (some VMs): glibc's
+    sysconf(_SC_LEVEL*_CACHE_SIZE), which asks the CPU (cpuid)."""
+    out = []
+    for level, kind, var in ((1, "Data", "LEVEL1_DCACHE_SIZE"),
+                             (1, "Instruction", "LEVEL1_ICACHE_SIZE"),
+                             (2, "Unified", "LEVEL2_CACHE_SIZE"),
+                             (3, "Unified", "LEVEL3_CACHE_SIZE"),
+                             (4, "Unified", "LEVEL4_CACHE_SIZE")):
+        value = run(["getconf", var], "")
+        if value.isdigit() and int(value) > 0:
+            kib = int(value) // 1024
+            out.append({"level": level, "type": kind, "size": "%dK" % kib,
+                        "size_kib": kib, "source": "getconf (cpuid)"})
+    return out
+
+
+def _kib(size):
+    units = {"K": 1, "M": 1024, "G": 1024 * 1024}
+    if size and size[-1] in units and size[:-1].isdigit():
+        return int(size[:-1]) * units[size[-1]]
+    return int(size) // 1024 if size.isdigit() else None
+
+
+def selected(path):
+    """The [bracketed] choice of a sysfs setting like THP's 'always [madvise] never'."""
+    text = read(path)
+    if "[" in text:
+        return text[text.index("[") + 1:text.index("]")]
+    return text
+
+
+def virtualisation(hypervisor_flag):
+    how = NA
+    try:
+        out = subprocess.run(["systemd-detect-virt"], capture_output=True, text=True,
+                             timeout=10)
+        how = out.stdout.strip() or NA   # prints "none" and exits 1 on bare metal
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    return {"systemd_detect_virt": how, "cpuinfo_hypervisor_flag": hypervisor_flag}
+
+
+def mem_total_mib():
+    for line in read("/proc/meminfo", "").splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) // 1024
+    return None
+
+
+def describe():
+    model, hypervisor, cores = cpuinfo()
+    vulns = {os.path.basename(p): read(p)
+             for p in sorted(glob.glob("/sys/devices/system/cpu/vulnerabilities/*"))}
+    commit = run(["git", "rev-parse", "HEAD"], "unknown")
+    dirty = None
+    if commit != "unknown":
+        dirty = run(["git", "status", "--porcelain", "--untracked-files=no"], "") != ""
+    return {
+        "hostname": socket.gethostname(),
+        "date_utc": datetime.datetime.now(datetime.timezone.utc)
+                            .strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "cpu_model": model,
+        "cpus_online": os.cpu_count(),
+        "cpus_allowed": len(os.sched_getaffinity(0)),
+        "physical_cores": cores,
+        "threads_per_core": (os.cpu_count() // cores) if cores else None,
+        "caches": caches(),
+        "numa_nodes": len(glob.glob("/sys/devices/system/node/node[0-9]*")) or 1,
+        "memory_mib": mem_total_mib(),
+        "kernel": "%s %s" % (platform.release(), platform.version()),
+        "virtualisation": virtualisation(hypervisor),
+        "governor": read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
+        "mitigations": vulns or NA,
+        "thp_enabled": selected("/sys/kernel/mm/transparent_hugepage/enabled"),
+        "thp_defrag": selected("/sys/kernel/mm/transparent_hugepage/defrag"),
+        "aslr": read("/proc/sys/kernel/randomize_va_space"),
+        "compiler": run(["cc", "--version"]),
+        "google_benchmark": run(["dpkg-query", "-W", "-f=${Version}", "libbenchmark-dev"]),
+        "proclab_commit": commit,
+        "proclab_tree_modified": dirty,
+    }
+
+
+def main():
+    if len(sys.argv) > 1:
+        if sys.argv[1] in ("-h", "--help") and len(sys.argv) == 2:
+            print("Usage: scripts/machine.py [--help]      (JSON on stdout)")
+            return 0
+        print("machine.py: unexpected argument '%s'" % sys.argv[1], file=sys.stderr)
+        return 2
+    json.dump(describe(), sys.stdout, indent=2)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
