@@ -12,7 +12,6 @@
  *   pl_ipc_read_full() / pl_ipc_write_full()
  *                      exactly len bytes over a stream descriptor, looping
  *                      over short counts; end of file is EPIPE
- *   pl_ipc_set_cloexec_pair()
  *
  * Driver-level capability bits beyond mech.h's PL_CAP_* (the driver reads
  * them from pl_mech.caps too): */

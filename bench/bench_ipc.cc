@@ -1,0 +1,805 @@
+// bench/bench_ipc.cc: inter-process communication, every mechanism of the
+// registry (bench/ipc/registry.c) through one interface (bench/ipc/mech.h).
+//
+//   ipc_latency/MECH/bytes:B/cross:X     ping-pong: the parent sends B bytes,
+//        the partner receives them and sends B bytes back; one iteration is
+//        one round trip, each timed into a histogram (p50/p99/p99.9 counters).
+//   ipc_throughput/MECH/bytes:B/cross:X  one-way stream of B-byte messages;
+//        items_per_second = messages/s, bytes_per_second.  Every message
+//        carries its sequence number (first 8 bytes) and its complement
+//        (last 8 bytes); the receiver counts, sums and checks them and
+//        reports back at the end -- inside the timed loop, so the receiver
+//        draining its buffers is timed too.  A mismatch fails the benchmark;
+//        a mechanism marked PL_CAP_MAY_DROP (udp) reports its drops instead.
+//   ipc_floor/memcpy/bytes:B             one core copying B bytes: the ceiling
+//        of any throughput that copies the payload.
+//   ipc_floor/cacheline/cross:1          one cache line bounced between two
+//        processes on two CPUs: the floor of any cross-CPU round trip.
+//   ipc_ref/pipe_pingpong/bytes:64/cross:X  bench/tools/ref_pipe_pingpong run
+//        as a separate program (manual time = its ns per round trip): a
+//        check that the harness adds nothing to ipc_latency/pipe.
+//   ipc_pairs/MECH/cpu_a:A/cpu_b:B       with --pairs=all [MECH]: 64-byte
+//        ping-pong for every ordered pair of CPUs (a heatmap).
+//
+// cross:0 pins both processes to one CPU, cross:1 to two (core/placement.h).
+// A size above a mechanism's max_msg is not registered (--list says which).
+#include "core/gbench.hh"
+
+extern "C" {
+#include "core/clock.h"
+#include "core/histogram.h"
+#include "core/partner.h"
+#include "core/placement.h"
+#include "ipc/common.h"
+#include "ipc/floor.h"
+#include "ipc/mech.h"
+}
+
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+const uint64_t STOP = UINT64_MAX;      // sequence number that ends a run
+const int START_TIMEOUT_MS = 5000;     // partner set-up (pl_partner_start)
+const int STOP_TIMEOUT_MS = 1000;      // partner exit after the stop message
+const int REPORT_TIMEOUT_MS = 10000;   // receiver's report at the end of a stream
+const unsigned WATCHDOG_S = 30;        // one benchmark call, then the partner is killed
+const int LATENCY_WARMUP = 200;        // round trips before timing
+const int STREAM_WARMUP = 32;          // messages before timing
+
+long kill_partner_after = -1;          // test hook: --kill-partner-after=N
+std::string pairs_mech;                // --pairs=all [MECH]: "" = normal run
+bool pairs_mode = false;
+
+// ---- the watchdog: a benchmark call that hangs kills its partner ---------
+volatile pid_t watched_pid = 0;
+
+void on_alarm(int)
+{
+    pid_t p = watched_pid;
+    if (p > 0)
+        kill(p, SIGKILL);      // the blocked call then fails with EINTR/EPIPE
+}
+
+void install_watchdog()
+{
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;  // no SA_RESTART: interrupts a blocked call
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, nullptr);
+}
+
+// ---- messages -------------------------------------------------------------
+void put_seq(unsigned char *buf, size_t len, uint64_t seq)
+{
+    std::memcpy(buf, &seq, sizeof seq);
+    if (len >= 2 * sizeof seq) {
+        uint64_t tail = ~seq;
+        std::memcpy(buf + len - sizeof tail, &tail, sizeof tail);
+    }
+}
+
+uint64_t get_seq(const unsigned char *buf)
+{
+    uint64_t seq;
+    std::memcpy(&seq, buf, sizeof seq);
+    return seq;
+}
+
+bool tail_ok(const unsigned char *buf, size_t len, uint64_t seq)
+{
+    if (len < 2 * sizeof seq)
+        return true;
+    uint64_t tail;
+    std::memcpy(&tail, buf + len - sizeof tail, sizeof tail);
+    return tail == ~seq;
+}
+
+// What the stream receiver sends back over the control socket.
+struct stream_report {
+    uint64_t count;    // messages received (the stop message not counted)
+    uint64_t sum;      // sum of their sequence numbers
+    uint64_t bad;      // out of order, repeated or with a wrong tail
+    uint64_t pad;
+};
+
+enum mode { PINGPONG, STREAM };
+
+struct partner_arg {
+    const pl_mech *m;
+    pl_chan *ch;
+    size_t bytes;
+    mode how;
+};
+
+// The partner: attach, say ready, then echo (ping-pong) or count (stream).
+// Exit codes: 0 fine, 10 attach, 11 recv, 12 send, 13 report, 14 memory.
+int partner_main(void *argp, int ctl_fd)
+{
+    partner_arg *a = static_cast<partner_arg *>(argp);
+    unsigned char *buf = static_cast<unsigned char *>(std::calloc(1, a->bytes));
+    int rc = 0;
+    if (!buf)
+        return 14;
+    if (a->m->attach(a->ch, 1, getppid()) == -1) {
+        std::free(buf);
+        return 10;
+    }
+    if (pl_partner_ready(ctl_fd) == -1)
+        rc = 13;
+    stream_report r = {0, 0, 0, 0};
+    uint64_t last = 0;
+    while (rc == 0) {
+        if (a->m->recv(a->ch, 1, buf, a->bytes) == -1) {
+            rc = 11;
+            break;
+        }
+        uint64_t seq = get_seq(buf);
+        if (seq == STOP) {
+            if (a->how == STREAM && pl_ipc_write_full(ctl_fd, &r, sizeof r) == -1)
+                rc = 13;
+            break;
+        }
+        if (a->how == PINGPONG) {
+            if (a->m->send(a->ch, 1, buf, a->bytes) == -1)
+                rc = 12;
+            continue;
+        }
+        if (seq <= last || !tail_ok(buf, a->bytes, seq))
+            r.bad++;
+        last = seq;
+        r.count++;
+        r.sum += seq;
+    }
+    a->m->detach(a->ch, 1);
+    std::free(buf);
+    return rc;
+}
+
+std::string why(const char *what, int err)
+{
+    std::string s = std::string(what) + ": " + std::strerror(err);
+    if (pl_partner_exited)
+        s += " (the partner died)";
+    return s;
+}
+
+// ---- one channel with its partner, for one benchmark call ------------------
+struct session {
+    const pl_mech *m = nullptr;
+    pl_chan *ch = nullptr;
+    pl_partner p{};
+    partner_arg arg{};
+    unsigned char *buf = nullptr;
+    bool pinned = false;
+
+    // false: state already has the error.
+    bool open(benchmark::State &state, const pl_mech *mech, size_t bytes, mode how,
+              const pl_placement &where)
+    {
+        m = mech;
+        buf = static_cast<unsigned char *>(std::calloc(1, bytes));
+        if (!buf) {
+            state.SkipWithError("out of memory");
+            return false;
+        }
+        std::memset(buf, 0x5a, bytes);
+        if (pl_pin_self(where.self) == -1) {
+            state.SkipWithError(why("pinning the parent", errno).c_str());
+            return false;
+        }
+        pinned = true;
+        ch = m->create(bytes);
+        if (!ch) {
+            state.SkipWithError(why("create", errno).c_str());
+            return false;
+        }
+        arg = partner_arg{m, ch, bytes, how};
+        if (pl_partner_start(&p, where.partner, partner_main, &arg, START_TIMEOUT_MS) == -1) {
+            int e = errno;
+            std::string msg = why("starting the partner", e);
+            if (p.reaped && WIFEXITED(p.status))
+                msg += " (partner exit " + std::to_string(WEXITSTATUS(p.status)) +
+                       (WEXITSTATUS(p.status) == 10 ? ": its attach failed)" : ")");
+            state.SkipWithError(msg.c_str());
+            return false;
+        }
+        watched_pid = p.pid;
+        alarm(WATCHDOG_S);
+        if (m->attach(ch, 0, p.pid) == -1) {
+            state.SkipWithError(why("attach", errno).c_str());
+            return false;
+        }
+        return true;
+    }
+
+    // Stop the partner (after a stop message when all went well), remove
+    // everything.  Reports a partner that did not end cleanly.
+    void close(benchmark::State &state, bool send_stop)
+    {
+        if (p.pid > 0 && send_stop && !state.error_occurred()) {
+            put_seq(buf, arg.bytes, STOP);
+            if (m->send(ch, 0, buf, arg.bytes) == -1)
+                state.SkipWithError(why("sending stop", errno).c_str());
+        }
+        bool had = p.pid > 0;
+        int rc = had ? pl_partner_stop(&p, STOP_TIMEOUT_MS) : 0;
+        alarm(0);
+        watched_pid = 0;
+        if (had && rc != 0 && !state.error_occurred())
+            state.SkipWithError(("the partner ended with " +
+                                 (rc >= 128 ? "signal " + std::to_string(rc - 128)
+                                            : "exit code " + std::to_string(rc))).c_str());
+        if (ch)
+            m->detach(ch, 0);
+        ch = nullptr;
+        if (pinned)
+            pl_unpin_self();
+        pinned = false;
+        std::free(buf);
+        buf = nullptr;
+    }
+};
+
+bool pick(benchmark::State &state, int cross, pl_placement *where)
+{
+    if (pl_placement_pick(cross, where) == -1) {
+        state.SkipWithError(cross ? "cross placement needs two allowed CPUs"
+                                  : "no CPU to run on");
+        return false;
+    }
+    return true;
+}
+
+void kill_hook(session &s, long done)
+{
+    if (kill_partner_after >= 0 && done == kill_partner_after && s.p.pid > 0)
+        kill(s.p.pid, SIGKILL);
+}
+
+// ---- latency: ping-pong ----------------------------------------------------
+void run_pingpong(benchmark::State &state, const pl_mech *m, size_t bytes,
+                  const pl_placement &where)
+{
+    pl_hist *h = pl_hist_new();
+    session s;
+    if (!h) {
+        state.SkipWithError("out of memory");
+        return;
+    }
+    if (!s.open(state, m, bytes, PINGPONG, where)) {
+        s.close(state, false);
+        pl_hist_free(h);
+        return;
+    }
+    uint64_t seq = 0;
+    long done = 0;
+    auto round_trip = [&]() -> bool {
+        put_seq(s.buf, bytes, ++seq);
+        if (m->send(s.ch, 0, s.buf, bytes) == -1) {
+            state.SkipWithError(why("send", errno).c_str());
+            return false;
+        }
+        if (m->recv(s.ch, 0, s.buf, bytes) == -1) {
+            state.SkipWithError(why("recv", errno).c_str());
+            return false;
+        }
+        if (get_seq(s.buf) != seq) {
+            state.SkipWithError(("reply carried message " + std::to_string(get_seq(s.buf)) +
+                                 ", expected " + std::to_string(seq)).c_str());
+            return false;
+        }
+        return true;
+    };
+    bool ok = true;
+    for (int i = 0; i < LATENCY_WARMUP && ok; i++)
+        ok = round_trip();
+    if (ok) {
+        uint64_t prev = pl_now_ns();
+        for (auto _ : state) {
+            kill_hook(s, done);
+            if (!round_trip())
+                break;
+            uint64_t now = pl_now_ns();    // one clock read per round trip
+            pl_hist_add(h, now - prev);
+            prev = now;
+            done++;
+        }
+    }
+    s.close(state, true);
+    state.SetItemsProcessed(done);
+    state.SetBytesProcessed(done * 2 * (int64_t)bytes);
+    pl_set_latency_counters(state, h);
+    state.counters["bytes"] = (double)bytes;
+    state.counters["cpu_a"] = where.self;
+    state.counters["cpu_b"] = where.partner;
+    pl_hist_free(h);
+}
+
+void bm_latency(benchmark::State &state, const pl_mech *m)
+{
+    pl_placement where;
+    if (pick(state, (int)state.range(1), &where))
+        run_pingpong(state, m, (size_t)state.range(0), where);
+}
+
+void bm_pairs(benchmark::State &state, const pl_mech *m)
+{
+    pl_placement where = {(int)state.range(0), (int)state.range(1)};
+    run_pingpong(state, m, 64, where);
+}
+
+// ---- throughput: one-way stream ------------------------------------------
+// Wait for the receiver's report; a mechanism that may drop gets its stop
+// message again every 20 ms (the first one may have been dropped too).
+bool await_report(benchmark::State &state, session &s, stream_report *r)
+{
+    size_t got = 0;
+    uint64_t deadline = pl_now_ns() + (uint64_t)REPORT_TIMEOUT_MS * 1000000u;
+    bool may_drop = (s.m->caps & PL_CAP_MAY_DROP) != 0;
+    while (got < sizeof *r) {
+        if (pl_now_ns() > deadline) {
+            state.SkipWithError("no report from the receiver (stop message lost?)");
+            return false;
+        }
+        struct pollfd pfd = {s.p.ctl_fd, POLLIN, 0};
+        int n = poll(&pfd, 1, may_drop ? 20 : 100);
+        if (n == 0 && may_drop) {
+            put_seq(s.buf, s.arg.bytes, STOP);
+            s.m->send(s.ch, 0, s.buf, s.arg.bytes);   // best effort
+        }
+        if (n <= 0)
+            continue;                                   // EINTR, timeout
+        ssize_t k = read(s.p.ctl_fd, (char *)r + got, sizeof *r - got);
+        if (k == 0) {
+            state.SkipWithError("the receiver died before reporting (the partner died)");
+            return false;
+        }
+        if (k > 0)
+            got += (size_t)k;
+    }
+    return true;
+}
+
+void bm_throughput(benchmark::State &state, const pl_mech *m)
+{
+    size_t bytes = (size_t)state.range(0);
+    pl_placement where;
+    session s;
+    if (!pick(state, (int)state.range(1), &where))
+        return;
+    if (!s.open(state, m, bytes, STREAM, where)) {
+        s.close(state, false);
+        return;
+    }
+    uint64_t seq = 0, sum = 0;
+    long done = 0;
+    auto send_one = [&]() -> bool {
+        put_seq(s.buf, bytes, ++seq);
+        if (m->send(s.ch, 0, s.buf, bytes) == -1) {
+            state.SkipWithError(why("send", errno).c_str());
+            return false;
+        }
+        sum += seq;
+        return true;
+    };
+    bool ok = true;
+    for (int i = 0; i < STREAM_WARMUP && ok; i++)
+        ok = send_one();
+    stream_report r = {0, 0, 0, 0};
+    bool reported = false;
+    if (ok) {
+        const benchmark::IterationCount last = state.max_iterations;
+        for (auto _ : state) {
+            kill_hook(s, done);
+            if (!send_one())
+                break;
+            if (++done == last) {
+                // The end, still timed: stop, and wait until all was received.
+                put_seq(s.buf, bytes, STOP);
+                if (m->send(s.ch, 0, s.buf, bytes) == -1) {
+                    state.SkipWithError(why("sending stop", errno).c_str());
+                    break;
+                }
+                reported = await_report(state, s, &r);
+            }
+        }
+    }
+    s.close(state, false);
+    uint64_t sent = seq;        // warm-up included: the receiver counts it too
+    if (reported && !state.error_occurred()) {
+        bool may_drop = (m->caps & PL_CAP_MAY_DROP) != 0;
+        std::string err;
+        if (r.bad)
+            err = std::to_string(r.bad) + " messages out of order or corrupt";
+        else if (r.count > sent || (!may_drop && (r.count != sent || r.sum != sum)))
+            err = "receiver got " + std::to_string(r.count) + " messages (checksum " +
+                  std::to_string(r.sum) + "), sent " + std::to_string(sent) +
+                  " (checksum " + std::to_string(sum) + ")";
+        if (!err.empty())
+            state.SkipWithError(err.c_str());
+    }
+    // Count what arrived, not what was sent.
+    uint64_t received = reported ? r.count : 0;
+    int64_t timed = received > (uint64_t)STREAM_WARMUP ? (int64_t)received - STREAM_WARMUP : 0;
+    state.SetItemsProcessed(timed);
+    state.SetBytesProcessed(timed * (int64_t)bytes);
+    state.counters["bytes"] = (double)bytes;
+    state.counters["dropped"] = reported ? (double)(sent - r.count) : 0.0;
+    state.counters["drop_ratio"] = reported && sent ? (double)(sent - r.count) / (double)sent : 0.0;
+    state.counters["cpu_a"] = where.self;
+    state.counters["cpu_b"] = where.partner;
+}
+
+// ---- floors --------------------------------------------------------------
+void bm_memcpy(benchmark::State &state)
+{
+    size_t bytes = (size_t)state.range(0);
+    std::vector<unsigned char> src(bytes, 0x5a), dst(bytes);
+    pl_placement where;
+    if (!pick(state, 0, &where))
+        return;
+    pl_pin_self(where.self);
+    for (int i = 0; i < 8; i++)
+        std::memcpy(dst.data(), src.data(), bytes);
+    for (auto _ : state) {
+        std::memcpy(dst.data(), src.data(), bytes);
+        benchmark::DoNotOptimize(dst.data());
+        benchmark::ClobberMemory();
+    }
+    pl_unpin_self();
+    state.SetItemsProcessed(state.iterations());
+    state.SetBytesProcessed(state.iterations() * (int64_t)bytes);
+    state.counters["bytes"] = (double)bytes;
+}
+
+int line_partner(void *arg, int ctl_fd)
+{
+    pl_floor_line *l = static_cast<pl_floor_line *>(arg);
+    pid_t parent = getppid();
+    if (pl_partner_ready(ctl_fd) == -1)
+        return 13;
+    return pl_floor_line_serve(l, parent) == 0 ? 0 : 11;
+}
+
+void bm_cacheline(benchmark::State &state)
+{
+    pl_placement where;
+    if (!pick(state, 1, &where))
+        return;
+    pl_floor_line *l = pl_floor_line_new();
+    pl_hist *h = pl_hist_new();
+    pl_partner p{};
+    long done = 0;
+    if (!l || !h) {
+        state.SkipWithError("out of memory");
+    } else if (pl_pin_self(where.self) == -1) {
+        state.SkipWithError(why("pinning the parent", errno).c_str());
+    } else if (pl_partner_start(&p, where.partner, line_partner, l, START_TIMEOUT_MS) == -1) {
+        state.SkipWithError(why("starting the partner", errno).c_str());
+    } else {
+        bool ok = true;
+        for (int i = 0; i < 1000 && ok; i++)
+            ok = pl_floor_line_roundtrip(l) == 0;
+        if (!ok)
+            state.SkipWithError(why("warm-up", errno).c_str());
+        uint64_t prev = pl_now_ns();
+        for (auto _ : state) {
+            if (!ok)
+                break;
+            if (kill_partner_after >= 0 && done == kill_partner_after)
+                kill(p.pid, SIGKILL);
+            if (pl_floor_line_roundtrip(l) == -1) {
+                state.SkipWithError(why("round trip", errno).c_str());
+                break;
+            }
+            uint64_t now = pl_now_ns();
+            pl_hist_add(h, now - prev);
+            prev = now;
+            done++;
+        }
+        pl_floor_line_stop(l);
+        int rc = pl_partner_stop(&p, STOP_TIMEOUT_MS);
+        if (rc != 0 && !state.error_occurred())
+            state.SkipWithError(("the partner ended with " + std::to_string(rc)).c_str());
+    }
+    pl_unpin_self();
+    state.SetItemsProcessed(done);
+    if (h)
+        pl_set_latency_counters(state, h);
+    state.counters["cpu_a"] = where.self;
+    state.counters["cpu_b"] = where.partner;
+    pl_hist_free(h);
+    pl_floor_line_free(l);
+}
+
+// ---- the reference program -----------------------------------------------
+std::string self_dir()
+{
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0)
+        return ".";
+    path[n] = '\0';
+    char *slash = std::strrchr(path, '/');
+    if (slash)
+        *slash = '\0';
+    return path;
+}
+
+long ref_round_trips = 3000;
+
+// Run ref_pipe_pingpong CPU_A CPU_B N 64; its stdout is one number, ns per
+// round trip.  Bounded: killed after 30 s.
+bool run_ref(int a, int b, long n, size_t bytes, double *ns, std::string *err)
+{
+    std::string prog = self_dir() + "/ref_pipe_pingpong";
+    if (access(prog.c_str(), X_OK) == -1) {
+        *err = prog + " not found (make tools)";
+        return false;
+    }
+    std::string args[4] = {std::to_string(a), std::to_string(b), std::to_string(n),
+                           std::to_string(bytes)};
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) == -1) {
+        *err = why("pipe", errno);
+        return false;
+    }
+    std::fflush(nullptr);
+    pid_t pid = fork();
+    if (pid == -1) {
+        *err = why("fork", errno);
+        ::close(out[0]);
+        ::close(out[1]);
+        return false;
+    }
+    if (pid == 0) {
+        dup2(out[1], STDOUT_FILENO);
+        signal(SIGPIPE, SIG_DFL);
+        execl(prog.c_str(), prog.c_str(), args[0].c_str(), args[1].c_str(),
+              args[2].c_str(), args[3].c_str(), (char *)nullptr);
+        _exit(127);
+    }
+    ::close(out[1]);
+    std::string text;
+    uint64_t deadline = pl_now_ns() + 30ull * 1000000000u;
+    char chunk[256];
+    for (;;) {
+        if (pl_now_ns() > deadline) {
+            kill(pid, SIGKILL);
+            break;
+        }
+        struct pollfd pfd = {out[0], POLLIN, 0};
+        if (poll(&pfd, 1, 100) <= 0)
+            continue;
+        ssize_t k = read(out[0], chunk, sizeof chunk);
+        if (k == -1 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        text.append(chunk, (size_t)k);
+    }
+    ::close(out[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        *err = "ref_pipe_pingpong failed (status " + std::to_string(status) + ")";
+        return false;
+    }
+    char *end;
+    *ns = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *ns <= 0) {
+        *err = "ref_pipe_pingpong printed '" + text + "'";
+        return false;
+    }
+    return true;
+}
+
+void bm_ref(benchmark::State &state)
+{
+    size_t bytes = (size_t)state.range(0);
+    pl_placement where;
+    if (!pick(state, (int)state.range(1), &where))
+        return;
+    double ns = 0;
+    for (auto _ : state) {
+        std::string err;
+        if (!run_ref(where.self, where.partner, ref_round_trips, bytes, &ns, &err)) {
+            state.SkipWithError(err.c_str());
+            break;
+        }
+        state.SetIterationTime(ns * 1e-9);  // one "iteration" = one round trip
+    }
+    state.counters["bytes"] = (double)bytes;
+    state.counters["round_trips"] = (double)ref_round_trips;
+    state.counters["cpu_a"] = where.self;
+    state.counters["cpu_b"] = where.partner;
+}
+
+// ---- registration --------------------------------------------------------
+struct sizes {
+    std::vector<int64_t> latency, throughput;
+};
+
+sizes sizes_for(pl_suite suite)
+{
+    if (suite == pl_suite::quick)
+        return {{64, 4096}, {64, 65536, 1 << 20}};
+    return {{8, 64, 512, 4096, 32768, 65536}, {64, 512, 4096, 65536, 262144, 1 << 20}};
+}
+
+bool fits(const pl_mech *m, int64_t bytes)
+{
+    return m->max_msg == 0 || (size_t)bytes <= m->max_msg;
+}
+
+// "udp: latency 65536; throughput 65536 1048576" for the sizes not registered.
+std::string skipped_sizes(const pl_mech *m, const sizes &sz)
+{
+    std::string lat, thr;
+    for (int64_t b : sz.latency)
+        if (!fits(m, b))
+            lat += " " + std::to_string(b);
+    for (int64_t b : sz.throughput)
+        if (!fits(m, b))
+            thr += " " + std::to_string(b);
+    if (lat.empty() && thr.empty())
+        return "";
+    std::string s = m->name;
+    s += ":";
+    if (!lat.empty())
+        s += " latency" + lat;
+    if (!thr.empty())
+        s += (lat.empty() ? " throughput" : "; throughput") + thr;
+    return s;
+}
+
+void list_mechs()
+{
+    std::printf("%-22s %-10s %s\n", "mechanism", "max_msg", "what one message does");
+    for (const pl_mech *const *m = pl_mechs; *m; m++) {
+        std::string max = (*m)->max_msg ? std::to_string((*m)->max_msg) + " B" : "-";
+        std::printf("%-22s %-10s %s\n", (*m)->name, max.c_str(), (*m)->summary);
+    }
+    std::printf("\nSizes not registered (above max_msg):\n");
+    for (pl_suite s : {pl_suite::quick, pl_suite::full}) {
+        sizes sz = sizes_for(s);
+        for (const pl_mech *const *m = pl_mechs; *m; m++) {
+            std::string k = skipped_sizes(*m, sz);
+            if (!k.empty())
+                std::printf("  %-5s %s\n", s == pl_suite::quick ? "quick" : "full", k.c_str());
+        }
+    }
+}
+
+void register_pairs(const pl_mech *m)
+{
+    pl_placement pairs[256];
+    int n = pl_placement_all_pairs(pairs, 256);
+    auto *b = benchmark::RegisterBenchmark((std::string("ipc_pairs/") + m->name).c_str(),
+                                           bm_pairs, m);
+    for (int i = 0; i < n; i++)
+        b->Args({pairs[i].self, pairs[i].partner});
+    b->ArgNames({"cpu_a", "cpu_b"})->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
+void register_all(pl_suite suite)
+{
+    if (pairs_mode) {
+        const pl_mech *m = pl_mech_find(pairs_mech.empty() ? "shm_spin" : pairs_mech.c_str());
+        if (m)
+            register_pairs(m);
+        return;
+    }
+    sizes sz = sizes_for(suite);
+    ref_round_trips = suite == pl_suite::quick ? 3000 : 20000;
+    std::string skipped;
+    for (const pl_mech *const *m = pl_mechs; *m; m++) {
+        std::string k = skipped_sizes(*m, sz);
+        if (!k.empty())
+            skipped += (skipped.empty() ? "" : " | ") + k;
+    }
+    benchmark::AddCustomContext("ipc_skipped_sizes", skipped.empty() ? "none" : skipped);
+
+    auto *mc = benchmark::RegisterBenchmark("ipc_floor/memcpy", bm_memcpy);
+    for (int64_t b : sz.throughput)
+        mc->Arg(b);
+    mc->ArgName("bytes")->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("ipc_floor/cacheline", bm_cacheline)
+        ->Arg(1)->ArgName("cross")->UseRealTime()->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("ipc_ref/pipe_pingpong", bm_ref)
+        ->Args({64, 0})->Args({64, 1})->ArgNames({"bytes", "cross"})
+        ->UseManualTime()->Iterations(1)->Unit(benchmark::kMicrosecond);
+
+    for (const pl_mech *const *mp = pl_mechs; *mp; mp++) {
+        const pl_mech *m = *mp;
+        auto *lat = benchmark::RegisterBenchmark(
+            (std::string("ipc_latency/") + m->name).c_str(), bm_latency, m);
+        for (int64_t b : sz.latency)
+            if (fits(m, b))
+                lat->Args({b, 0})->Args({b, 1});
+        lat->ArgNames({"bytes", "cross"})->UseRealTime()->Unit(benchmark::kMicrosecond);
+        auto *thr = benchmark::RegisterBenchmark(
+            (std::string("ipc_throughput/") + m->name).c_str(), bm_throughput, m);
+        for (int64_t b : sz.throughput)
+            if (fits(m, b))
+                thr->Args({b, 0})->Args({b, 1});
+        thr->ArgNames({"bytes", "cross"})->UseRealTime()->Unit(benchmark::kMicrosecond);
+    }
+}
+
+bool parse_count(const char *v, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = std::strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || errno || n < 0)
+        return false;
+    *out = n;
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    // A dead reader must be EPIPE from write(), not a fatal signal.
+    signal(SIGPIPE, SIG_IGN);
+    install_watchdog();
+
+    // `--pairs=all MECH`: take the mechanism name out before the shared
+    // parser, which would reject a bare word.
+    std::vector<char *> args;
+    bool pairs_given = false;
+    for (int i = 1; i < argc; i++)
+        pairs_given |= std::strcmp(argv[i], "--pairs=all") == 0;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && argv[i][0] != '-' && pl_mech_find(argv[i])) {
+            pairs_mech = argv[i];
+            continue;
+        }
+        args.push_back(argv[i]);
+    }
+    std::vector<pl_flag> flags = {
+        {"pairs", "=all [MECH]: 64-byte ping-pong of MECH (default shm_spin) on every CPU pair",
+         [](const char *v) {
+             pairs_mode = std::strcmp(v, "all") == 0;
+             return pairs_mode;
+         }},
+        {"list", "list the mechanisms, their largest message and skipped sizes, then exit",
+         [](const char *) {
+             list_mechs();
+             std::exit(0);
+             return true;
+         }},
+        {"kill-partner-after", "=N (testing) SIGKILL the partner after N round trips/messages",
+         [](const char *v) { return parse_count(v, &kill_partner_after); }},
+    };
+    if (!pairs_mech.empty() && !pairs_given) {
+        std::fprintf(stderr, "%s: a mechanism name is only taken with --pairs=all\n", argv[0]);
+        return 2;
+    }
+    pl_suite_defaults defaults;
+    defaults.quick_repetitions = 3;
+    defaults.quick_min_time = 0.05;
+    defaults.full_min_time = 0.3;
+    return pl_gbench_main(
+        (int)args.size(), args.data(), "ipc",
+        "IPC between two processes: latency (ping-pong) and throughput (one-way\n"
+        "stream) of every mechanism, same CPU (cross:0) and two CPUs (cross:1),\n"
+        "with the memcpy and cache-line floors.  --list shows the mechanisms.",
+        register_all, flags, defaults);
+}
