@@ -55,6 +55,11 @@ def answers(rs):
                       R.verdict(abs(x - 1) <= 0.25)))
     elif ref is not None and ref.error:
         out.append("reference loop failed: %s   CHECK" % ref.error)
+    libs = R.find(rs, "spawn_ref/fork_loop_libs/rss_mib:0")
+    if libs is not None and libs.error is None and libs.real_ns and f0:
+        out.append("the same loop with our shared libraries preloaded: %s; spawn/fork / that = "
+                   "%.2fx   (info: what the harness adds beyond a bigger process)"
+                   % (R.fmt_ns(libs.real_ns), f0.real_ns / libs.real_ns))
     t0 = get(rs, "thread", 0)
     if t0 and f0:
         out.append("a process (fork, 0 MiB) costs %.0fx a thread (pthread_create+join)   (info)"
@@ -93,10 +98,12 @@ def main(rundir):
         row.append(R.fmt_ns(r.counter("p99_ns")) if r else "-")
         row.append(R.fmt_rate(r.counter("items_per_second")) if r else "-")
         rows.append(row)
-    ref = R.find(rs, "spawn_ref/fork_loop/rss_mib:0")
-    if ref is not None:
-        rows.append(["(ref_fork loop)", "FAILED" if ref.error else R.fmt_ns(ref.real_ns)]
-                    + ["" for _ in sizes[1:]] + ["", ""])
+    for label, name in (("(ref_fork loop)", "spawn_ref/fork_loop/rss_mib:0"),
+                        ("(ref + our libs)", "spawn_ref/fork_loop_libs/rss_mib:0")):
+        ref = R.find(rs, name)
+        if ref is not None:
+            rows.append([label, "FAILED" if ref.error else R.fmt_ns(ref.real_ns)]
+                        + ["" for _ in sizes[1:]] + ["", ""])
     print(R.table(head, rows))
     print()
     for line in answers(rs):
