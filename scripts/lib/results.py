@@ -313,7 +313,10 @@ def generic_summary(path):
                      fmt_rate(r.counter("items_per_second")), fmt_pct(r.cv),
                      r.error or ""])
     out = [table(["benchmark", "median", "p99", "items/s", "cv", "error"], rows)]
-    out += noise_warnings(rs)
+    noisy = [r for r in rs if r.noisy]
+    if noisy:
+        out.append("noisy (cv > %d %% between repetitions): %s" % (
+            round(NOISY_CV * 100), ", ".join(r.name for r in noisy)))
     return "\n".join(out)
 
 
