@@ -253,11 +253,22 @@ struct session {
     }
 };
 
+// After a SkipWithError before the timed loop: enter the loop anyway (it
+// runs no iteration).  Google Benchmark 1.7 reports a run that never
+// entered its loop with 0 iterations, and aborts the whole program when the
+// repetitions of one benchmark disagree on their iteration count.
+void skip_loop(benchmark::State &state)
+{
+    for (auto _ : state)
+        break;
+}
+
 bool pick(benchmark::State &state, int cross, pl_placement *where)
 {
     if (pl_placement_pick(cross, where) == -1) {
         state.SkipWithError(cross ? "cross placement needs two allowed CPUs"
                                   : "no CPU to run on");
+        skip_loop(state);
         return false;
     }
     return true;
@@ -277,10 +288,12 @@ void run_pingpong(benchmark::State &state, const pl_mech *m, size_t bytes,
     session s;
     if (!h) {
         state.SkipWithError("out of memory");
+        skip_loop(state);
         return;
     }
     if (!s.open(state, m, bytes, PINGPONG, where)) {
         s.close(state, false);
+        skip_loop(state);
         pl_hist_free(h);
         return;
     }
@@ -306,6 +319,8 @@ void run_pingpong(benchmark::State &state, const pl_mech *m, size_t bytes,
     bool ok = true;
     for (int i = 0; i < LATENCY_WARMUP && ok; i++)
         ok = round_trip();
+    if (!ok)
+        skip_loop(state);
     if (ok) {
         uint64_t prev = pl_now_ns();
         for (auto _ : state) {
@@ -382,6 +397,7 @@ void bm_throughput(benchmark::State &state, const pl_mech *m)
         return;
     if (!s.open(state, m, bytes, STREAM, where)) {
         s.close(state, false);
+        skip_loop(state);
         return;
     }
     uint64_t seq = 0, sum = 0;
@@ -398,6 +414,8 @@ void bm_throughput(benchmark::State &state, const pl_mech *m)
     bool ok = true;
     for (int i = 0; i < STREAM_WARMUP && ok; i++)
         ok = send_one();
+    if (!ok)
+        skip_loop(state);
     stream_report r = {0, 0, 0, 0};
     bool reported = false;
     if (ok) {
@@ -485,10 +503,13 @@ void bm_cacheline(benchmark::State &state)
     long done = 0;
     if (!l || !h) {
         state.SkipWithError("out of memory");
+        skip_loop(state);
     } else if (pl_pin_self(where.self) == -1) {
         state.SkipWithError(why("pinning the parent", errno).c_str());
+        skip_loop(state);
     } else if (pl_partner_start(&p, where.partner, line_partner, l, START_TIMEOUT_MS) == -1) {
         state.SkipWithError(why("starting the partner", errno).c_str());
+        skip_loop(state);
     } else {
         bool ok = true;
         for (int i = 0; i < 1000 && ok; i++)
@@ -498,7 +519,7 @@ void bm_cacheline(benchmark::State &state)
         uint64_t prev = pl_now_ns();
         for (auto _ : state) {
             if (!ok)
-                break;
+                break;      // the error is set: no iteration runs anyway
             if (kill_partner_after >= 0 && done == kill_partner_after)
                 kill(p.pid, SIGKILL);
             if (pl_floor_line_roundtrip(l) == -1) {
@@ -717,7 +738,7 @@ void register_all(pl_suite suite)
     auto *mc = benchmark::RegisterBenchmark("ipc_floor/memcpy", bm_memcpy);
     for (int64_t b : sz.throughput)
         mc->Arg(b);
-    mc->ArgName("bytes")->Unit(benchmark::kMicrosecond);
+    mc->ArgName("bytes")->UseRealTime()->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("ipc_floor/cacheline", bm_cacheline)
         ->Arg(1)->ArgName("cross")->UseRealTime()->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("ipc_ref/pipe_pingpong", bm_ref)

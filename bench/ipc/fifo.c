@@ -4,13 +4,18 @@
  * name only matters at open time, which is outside the measurement.  It is
  * here to show that: fifo and pipe should agree.
  *
- * Opening without deadlock: opening a FIFO for writing blocks (or fails
- * with O_NONBLOCK) until a reader has it open, and the partner attaches
- * before the parent.  So the parent opens its own read end (partner ->
- * parent) in create(), before fork; the partner opens its read end with
- * O_NONBLOCK (never blocks) and then its write end (a reader exists); the
- * parent opens its write end last, then unlinks both names and the
- * directory: nothing is left in the file system during the run. */
+ * Opening without deadlock or a false end of file: opening a FIFO for
+ * writing blocks until a reader has it open (and for reading until a
+ * writer has), a read with no writer left returns end of file, and the
+ * partner attaches before the parent.  So in create(), before fork, the
+ * parent opens its read end (partner -> parent) with O_NONBLOCK, and holds
+ * the other FIFO open read-write (Linux allows it) as a "keeper": a writer
+ * and a reader that exist until both real ends do.  The partner then opens
+ * its read end and its write end without blocking, and closes its copy of
+ * the keeper; the parent opens its write end, closes the keeper, and
+ * unlinks both names and the directory: nothing is left in the file system
+ * during the run.
+ */
 #include "ipc/fdchan.h"
 
 #include <errno.h>
@@ -45,6 +50,9 @@ static pl_chan *create(size_t max_bytes)
     ch->fd[0][PL_FD_RECV] = open(ch->path[TO_PARENT], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (ch->fd[0][PL_FD_RECV] == -1)
         goto fail;
+    ch->listen_fd = open(ch->path[TO_PARTNER], O_RDWR | O_CLOEXEC);     /* the keeper */
+    if (ch->listen_fd == -1)
+        goto fail;
     return ch;
 fail:
     pl_fdchan_free(ch, 0);
@@ -56,16 +64,17 @@ static int attach(pl_chan *ch, int side, pid_t peer)
     (void)peer;
     if (side == 1) {
         pl_ipc_close(&ch->fd[0][PL_FD_RECV]);   /* the parent's, inherited */
-        ch->fd[1][PL_FD_RECV] = open(ch->path[TO_PARTNER], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        if (ch->fd[1][PL_FD_RECV] == -1 || clear_nonblock(ch->fd[1][PL_FD_RECV]) == -1)
+        ch->fd[1][PL_FD_RECV] = open(ch->path[TO_PARTNER], O_RDONLY | O_CLOEXEC);
+        pl_ipc_close(&ch->listen_fd);           /* the keeper's copy */
+        if (ch->fd[1][PL_FD_RECV] == -1)
             return -1;
         ch->fd[1][PL_FD_SEND] = open(ch->path[TO_PARENT], O_WRONLY | O_CLOEXEC);
         return ch->fd[1][PL_FD_SEND] == -1 ? -1 : 0;
     }
-    ch->fd[0][PL_FD_SEND] = open(ch->path[TO_PARTNER], O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (ch->fd[0][PL_FD_SEND] == -1 || clear_nonblock(ch->fd[0][PL_FD_SEND]) == -1 ||
-        clear_nonblock(ch->fd[0][PL_FD_RECV]) == -1)
+    ch->fd[0][PL_FD_SEND] = open(ch->path[TO_PARTNER], O_WRONLY | O_CLOEXEC);
+    if (ch->fd[0][PL_FD_SEND] == -1 || clear_nonblock(ch->fd[0][PL_FD_RECV]) == -1)
         return -1;
+    pl_ipc_close(&ch->listen_fd);               /* the real ends exist now */
     /* Both ends of both FIFOs are open: the names have done their job. */
     for (int i = 0; i < 2; i++) {
         unlink(ch->path[i]);
