@@ -13,8 +13,9 @@ set yrange [ncpu-0.5:-0.5]
 set xtics 1
 set ytics 1
 unset key
-# ipc_pairs.csv: 1 cpu_a, 2 cpu_b, 3 median_us
-plotcmd = "plot csv using 2:1:3 skip 1 with image, '' using 2:1:(sprintf('%.2f', $3)) skip 1 with labels font ',9'"
+# ipc_pairs.csv: 1 cpu_a, 2 cpu_b, 3 median_us; one filled square per pair
+# (boxxyerror, not "with image": the diagonal has no value)
+plotcmd = "plot csv using 2:1:(0.5):(0.5):3 skip 1 with boxxyerror fc palette fs solid border lc rgb '#ffffff', '' using 2:1:(sprintf('%.2f', $3)) skip 1 with labels font ',9'"
 set terminal pngcairo size 800,700 font 'sans,11' noenhanced
 set output out.'.png'
 eval plotcmd
