@@ -137,6 +137,11 @@ interrupted() {
     wait "$child" 2>/dev/null
   fi
   ((tty)) && echo >&2
+  # A family stopped mid-way leaves a cut JSON: keep it, under another name.
+  if [[ -n $current && -f $run/$current.json ]] &&
+     ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$run/$current.json" 2>/dev/null; then
+    mv "$run/$current.json" "$run/$current.json.partial"
+  fi
   echo "INCOMPLETE: interrupted during family '${current:-none}' at $(date -u +%H:%M:%SZ);" \
        "results here are partial" >"$run/INCOMPLETE"
   echo "bench.sh: interrupted; partial results in $run (see INCOMPLETE)" >&2

@@ -35,7 +35,7 @@ for j in "$run"/*.json; do
   [[ $f == machine ]] && continue
   [[ " ${families[*]} " == *" $f "* ]] || families+=("$f")
 done
-if ((${#families[@]} == 0)); then
+if ((${#families[@]} == 0)) && [[ ! -f $run/INCOMPLETE ]]; then
   echo "report.sh: no FAMILY.json in $run" >&2
   exit 1
 fi
@@ -45,7 +45,7 @@ mkdir -p "$run/plots"
 sections=$(mktemp -d)
 trap 'rm -rf "$sections"' EXIT
 
-for f in "${families[@]}"; do
+for f in "${families[@]+"${families[@]}"}"; do
   fam_dir=$root/scripts/families/$f
   if [[ -x $fam_dir/plot.sh ]]; then
     if ! "$fam_dir/plot.sh" "$run" >"$sections/$f.plot" 2>&1; then
@@ -91,10 +91,10 @@ PY
 
 {
   echo "proclab benchmark summary: $run"
-  echo "$machine"
   [[ -f $run/INCOMPLETE ]] && cat "$run/INCOMPLETE"
   [[ -f $run/FAILED ]] && cat "$run/FAILED"
-  for f in "${families[@]}"; do
+  echo "$machine"
+  for f in "${families[@]+"${families[@]}"}"; do
     echo
     cat "$sections/$f.txt"
   done
@@ -110,7 +110,7 @@ PY
   echo
   echo "Full machine description: [machine.json](machine.json); exact commands:"
   echo "[command.txt](command.txt). How to read these numbers: docs/methodology.md."
-  for f in "${families[@]}"; do
+  for f in "${families[@]+"${families[@]}"}"; do
     echo
     echo "## $f"
     echo

@@ -13,14 +13,7 @@ fi
 run=$1
 [[ -f $run/spawn.json ]] || { echo "plot.sh: no $run/spawn.json" >&2; exit 1; }
 mkdir -p "$run/plots"
-methods=$(python3 "$here/to_csv.py" "$run")
-host=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["context"].get("host_name","?"))' "$run/spawn.json")
-sub=$(python3 - "$run/spawn.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))["context"]
-print("%s suite, median of repetitions, pinned to cpu %s, %s" % (
-    c.get("proclab_suite", "?"), c.get("spawn_pinned_cpu", "?"), c.get("date", "")[:10]))
-PY
-)
+{ read -r methods; read -r host; read -r sub; } < <(python3 "$here/to_csv.py" "$run")
+[[ -n ${methods:-} ]] || { echo "plot.sh: no spawn benchmarks in $run/spawn.json" >&2; exit 1; }
 gnuplot -e "csv='$run/spawn_time.csv'; out='$run/plots/spawn_time'; host='$host'; methods='$methods'; subtitle='$sub'" \
   "$here/spawn_time.gp"

@@ -5,7 +5,8 @@ One row per spawn/METHOD/rss_mib:N benchmark, sorted by method (registry
 order) then RSS, so gnuplot draws one line per method:
   method, rss_mib, x_mib (rss_mib, with 0 moved to 1 for the log axis),
   median_us, p50_us, p99_us, spawns_per_s, cv_pct, rss_kib, error
-The reference loop (spawn_ref/...) goes to spawn_ref.csv.
+The reference loops (spawn_ref/...) go to spawn_ref.csv.  Prints three
+lines for plot.sh: the methods in order, the host name, a subtitle.
 Numbers are copied from the JSON (median over repetitions), never edited."""
 
 import os
@@ -22,7 +23,7 @@ def us(ns):
 
 
 def main(rundir):
-    _, rs = R.load(os.path.join(rundir, "spawn.json"))
+    ctx, rs = R.load(os.path.join(rundir, "spawn.json"))
     order = []
     for r in rs:
         if r.family == "spawn" and r.variant not in order:
@@ -46,7 +47,13 @@ def main(rundir):
                 [row for _, _, row in sorted(rows, key=lambda t: (t[0], t[1]))])
     if ref:
         R.write_csv(os.path.join(rundir, "spawn_ref.csv"), head, ref)
-    print(" ".join(order))   # the methods, in order, for the plot script
+    # For the plot script: the methods in order, the host, a subtitle.
+    print(" ".join(order))
+    print(ctx.get("host_name", "?"))
+    reps = max((r.repetitions for r in rs), default=0)
+    print("%s suite, median of %d repetitions, pinned to cpu %s, %s" % (
+        ctx.get("proclab_suite", "?"), reps, ctx.get("spawn_pinned_cpu", "?"),
+        ctx.get("date", "")[:10]))
 
 
 if __name__ == "__main__":
