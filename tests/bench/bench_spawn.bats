@@ -95,7 +95,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 rss = {b["name"]: b["rss_kib"] for b in d["benchmarks"]}
 grew = rss["spawn/thread/rss_mib:16/real_time"] - rss["spawn/thread/rss_mib:0/real_time"]
-assert 15 * 1024 <= grew <= 18 * 1024, grew
+assert 15 * 1024 <= grew <= 20 * 1024, grew   # ASan shadow adds 1/8
 print("ok")
 PY
     assert_output "ok"
