@@ -44,6 +44,9 @@ extern "C" {
 #include <fcntl.h>
 #include <poll.h>
 #include <string>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -62,23 +65,137 @@ long kill_partner_after = -1;          // test hook: --kill-partner-after=N
 std::string pairs_mech;                // --pairs=all [MECH]: "" = normal run
 bool pairs_mode = false;
 
-// ---- the watchdog: a benchmark call that hangs kills its partner ---------
+// ---- the watcher: a dead partner must never leave the parent blocked ------
+// The partner's SIGCHLD interrupts a blocked call -- unless it lands just
+// BEFORE the call (a message queue's receive, a futex wait: nothing else
+// wakes them).  So while a session runs, a watcher thread waits on the
+// partner (a pidfd; no cost while it lives) and, once it is gone, sends
+// SIGALRM to the measuring thread every 10 ms until the session closes:
+// whatever blocking call it is in, or enters, fails with EINTR.  The same
+// thread is the watchdog: after WATCHDOG_S it kills the partner.  It runs
+// with every signal blocked, so signals meant for the process (a mechanism's
+// doorbell, SIGCHLD) still go to the measuring thread.
 volatile pid_t watched_pid = 0;
 
 void on_alarm(int)
 {
-    pid_t p = watched_pid;
-    if (p > 0)
-        kill(p, SIGKILL);      // the blocked call then fails with EINTR/EPIPE
+    // Nothing to do: being delivered interrupts the blocked call.
 }
 
-void install_watchdog()
+struct watcher {
+    pthread_t thread{};
+    pthread_t target{};
+    pid_t pid = 0;
+    int pidfd = -1;
+    int stop_fd = -1;       // eventfd: the session closes
+    bool running = false;
+};
+
+bool wait_stop(int stop_fd, int ms)
+{
+    struct pollfd pfd = {stop_fd, POLLIN, 0};
+    return poll(&pfd, 1, ms) > 0;
+}
+
+void *watch(void *arg)
+{
+    watcher *w = static_cast<watcher *>(arg);
+    uint64_t deadline = pl_now_ns() + (uint64_t)WATCHDOG_S * 1000000000u;
+    for (;;) {                                  // wait for the partner to go
+        uint64_t now = pl_now_ns();
+        if (now >= deadline) {
+            kill(w->pid, SIGKILL);              // hung: the watchdog
+            deadline = UINT64_MAX;
+        }
+        struct pollfd pfd[2] = {{w->stop_fd, POLLIN, 0}, {w->pidfd, POLLIN, 0}};
+        int n = poll(pfd, w->pidfd >= 0 ? 2 : 1, 50);
+        if (n > 0 && (pfd[0].revents & POLLIN))
+            return nullptr;
+        siginfo_t si;
+        si.si_pid = 0;
+        bool gone = (n > 0 && (pfd[1].revents & POLLIN)) ||
+                    (waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                     si.si_pid == w->pid);
+        if (gone)
+            break;
+    }
+    do
+        pthread_kill(w->target, SIGALRM);
+    while (!wait_stop(w->stop_fd, 10));
+    return nullptr;
+}
+
+bool watcher_start(watcher *w, pid_t pid)
+{
+    w->pid = pid;
+    w->target = pthread_self();
+    w->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);    // -1: waitid every 50 ms
+    w->stop_fd = eventfd(0, EFD_CLOEXEC);
+    if (w->stop_fd == -1)
+        return false;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);             // inherited by the thread
+    w->running = pthread_create(&w->thread, nullptr, watch, w) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    return w->running;
+}
+
+void watcher_stop(watcher *w)
+{
+    if (w->running) {
+        uint64_t one = 1;
+        while (write(w->stop_fd, &one, sizeof one) == -1 && errno == EINTR)
+            ;
+        pthread_join(w->thread, nullptr);
+        w->running = false;
+    }
+    if (w->pidfd >= 0)
+        ::close(w->pidfd);
+    if (w->stop_fd >= 0)
+        ::close(w->stop_fd);
+    w->pidfd = w->stop_fd = -1;
+}
+
+// ---- Ctrl-C and SIGTERM: clean up, then die of the signal ---------------
+// Inside a session (named objects exist, a partner runs) the handler only
+// kills the partner; the blocked call fails, the session closes (detach
+// removes every object) and then re-raises the signal.  Outside one there
+// is nothing to remove: die at once.
+volatile sig_atomic_t in_session = 0;
+volatile sig_atomic_t stop_signal = 0;
+
+void on_stop(int sig)
+{
+    stop_signal = sig;
+    if (!in_session) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    pid_t p = watched_pid;
+    if (p > 0)
+        kill(p, SIGKILL);
+}
+
+void die_if_stopped()
+{
+    if (stop_signal) {
+        signal(stop_signal, SIG_DFL);
+        raise(stop_signal);
+    }
+}
+
+void install_handlers()
 {
     struct sigaction sa;
     std::memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_alarm;  // no SA_RESTART: interrupts a blocked call
     sigemptyset(&sa.sa_mask);
     sigaction(SIGALRM, &sa, nullptr);
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
 }
 
 // ---- messages -------------------------------------------------------------
@@ -184,12 +301,14 @@ struct session {
     partner_arg arg{};
     unsigned char *buf = nullptr;
     bool pinned = false;
+    watcher w;
 
     // false: state already has the error.
     bool open(benchmark::State &state, const pl_mech *mech, size_t bytes, mode how,
               const pl_placement &where)
     {
         m = mech;
+        in_session = 1;
         buf = static_cast<unsigned char *>(std::calloc(1, bytes));
         if (!buf) {
             state.SkipWithError("out of memory");
@@ -217,9 +336,12 @@ struct session {
             return false;
         }
         watched_pid = p.pid;
-        alarm(WATCHDOG_S);
+        if (!watcher_start(&w, p.pid)) {
+            state.SkipWithError(why("starting the watcher thread", errno).c_str());
+            return false;
+        }
         if (m->attach(ch, 0, p.pid) == -1) {
-            state.SkipWithError(why("attach", errno).c_str());
+            state.SkipWithError(fail("attach", errno).c_str());
             return false;
         }
         return true;
@@ -229,14 +351,14 @@ struct session {
     // everything.  Reports a partner that did not end cleanly.
     void close(benchmark::State &state, bool send_stop)
     {
+        watcher_stop(&w);   // before the partner's normal exit can look like death
         if (p.pid > 0 && send_stop && !state.error_occurred()) {
             put_seq(buf, arg.bytes, STOP);
             if (m->send(ch, 0, buf, arg.bytes) == -1)
-                state.SkipWithError(why("sending stop", errno).c_str());
+                state.SkipWithError(fail("sending stop", errno).c_str());
         }
         bool had = p.pid > 0;
         int rc = had ? pl_partner_stop(&p, STOP_TIMEOUT_MS) : 0;
-        alarm(0);
         watched_pid = 0;
         if (had && rc != 0 && !state.error_occurred())
             state.SkipWithError(("the partner ended with " +
@@ -250,6 +372,24 @@ struct session {
         pinned = false;
         std::free(buf);
         buf = nullptr;
+        in_session = 0;
+        die_if_stopped();
+    }
+
+    // After a failed call: the partner's death may show (EOF, EPIPE) before
+    // its SIGCHLD has set pl_partner_exited; look for up to 200 ms.
+    std::string fail(const char *what, int err)
+    {
+        std::string s = std::string(what) + ": " + std::strerror(err);
+        if (stop_signal)
+            return s + " (interrupted)";
+        bool dead = pl_partner_exited != 0;
+        for (int i = 0; i < 20 && !dead; i++) {
+            dead = !pl_partner_alive(&p);
+            if (!dead)
+                usleep(10000);
+        }
+        return dead ? s + " (the partner died)" : s;
     }
 };
 
@@ -302,11 +442,11 @@ void run_pingpong(benchmark::State &state, const pl_mech *m, size_t bytes,
     auto round_trip = [&]() -> bool {
         put_seq(s.buf, bytes, ++seq);
         if (m->send(s.ch, 0, s.buf, bytes) == -1) {
-            state.SkipWithError(why("send", errno).c_str());
+            state.SkipWithError(s.fail("send", errno).c_str());
             return false;
         }
         if (m->recv(s.ch, 0, s.buf, bytes) == -1) {
-            state.SkipWithError(why("recv", errno).c_str());
+            state.SkipWithError(s.fail("recv", errno).c_str());
             return false;
         }
         if (get_seq(s.buf) != seq) {
@@ -405,7 +545,7 @@ void bm_throughput(benchmark::State &state, const pl_mech *m)
     auto send_one = [&]() -> bool {
         put_seq(s.buf, bytes, ++seq);
         if (m->send(s.ch, 0, s.buf, bytes) == -1) {
-            state.SkipWithError(why("send", errno).c_str());
+            state.SkipWithError(s.fail("send", errno).c_str());
             return false;
         }
         sum += seq;
@@ -428,7 +568,7 @@ void bm_throughput(benchmark::State &state, const pl_mech *m)
                 // The end, still timed: stop, and wait until all was received.
                 put_seq(s.buf, bytes, STOP);
                 if (m->send(s.ch, 0, s.buf, bytes) == -1) {
-                    state.SkipWithError(why("sending stop", errno).c_str());
+                    state.SkipWithError(s.fail("sending stop", errno).c_str());
                     break;
                 }
                 reported = await_report(state, s, &r);
@@ -501,6 +641,7 @@ void bm_cacheline(benchmark::State &state)
     pl_hist *h = pl_hist_new();
     pl_partner p{};
     long done = 0;
+    in_session = 1;
     if (!l || !h) {
         state.SkipWithError("out of memory");
         skip_loop(state);
@@ -511,6 +652,7 @@ void bm_cacheline(benchmark::State &state)
         state.SkipWithError(why("starting the partner", errno).c_str());
         skip_loop(state);
     } else {
+        watched_pid = p.pid;
         bool ok = true;
         for (int i = 0; i < 1000 && ok; i++)
             ok = pl_floor_line_roundtrip(l) == 0;
@@ -533,6 +675,7 @@ void bm_cacheline(benchmark::State &state)
         }
         pl_floor_line_stop(l);
         int rc = pl_partner_stop(&p, STOP_TIMEOUT_MS);
+        watched_pid = 0;
         if (rc != 0 && !state.error_occurred())
             state.SkipWithError(("the partner ended with " + std::to_string(rc)).c_str());
     }
@@ -544,6 +687,8 @@ void bm_cacheline(benchmark::State &state)
     state.counters["cpu_b"] = where.partner;
     pl_hist_free(h);
     pl_floor_line_free(l);
+    in_session = 0;
+    die_if_stopped();
 }
 
 // ---- the reference program -----------------------------------------------
@@ -779,7 +924,7 @@ int main(int argc, char **argv)
 {
     // A dead reader must be EPIPE from write(), not a fatal signal.
     signal(SIGPIPE, SIG_IGN);
-    install_watchdog();
+    install_handlers();
 
     // `--pairs=all MECH`: take the mechanism name out before the shared
     // parser, which would reject a bare word.

@@ -1,0 +1,151 @@
+#!/usr/bin/env bats
+# bench_ipc: flags, stable names, the JSON of short runs, checked delivery,
+# and a partner killed mid-benchmark (error reported, run goes on, nothing
+# left behind: the teardown's leak check covers /dev/shm, /dev/mqueue, ipcs).
+# bats file_tags=bench,ipc
+
+load '../helpers/common'
+setup() { _common_setup; }
+teardown() { _common_teardown; }
+
+MECHS="pipe fifo socketpair_stream socketpair_dgram socketpair_seqpacket unix_stream tcp udp
+vmsplice posix_mq sysv_mq shm_futex shm_sem shm_spin eventfd signal process_vm memfd"
+
+@test "bench_ipc --help exits 0 and names the driver flags" {
+    run bench_ipc --help
+    assert_success
+    assert_line --index 0 "Usage: bench_ipc [--suite=quick|full] [FLAGS] [GOOGLE BENCHMARK FLAGS]"
+    assert_output --partial "--pairs"
+    assert_output --partial "--list"
+}
+
+@test "bench_ipc: bad flags, bad values and stray words exit 2 with a message" {
+    run --separate-stderr bench_ipc --bogus
+    assert_failure 2
+    [[ $stderr == *"unknown argument '--bogus'"* ]]
+    run --separate-stderr bench_ipc --pairs=some
+    assert_failure 2
+    [[ $stderr == *"bad value for --pairs"* ]]
+    run --separate-stderr bench_ipc --kill-partner-after=x
+    assert_failure 2
+    run --separate-stderr bench_ipc pipe
+    assert_failure 2
+    [[ $stderr == *"only taken with --pairs=all"* ]]
+    run --separate-stderr bench_ipc --pairs=all nosuchmech
+    assert_failure 2
+}
+
+@test "bench_ipc --list shows all 18 mechanisms in order and the sizes they skip" {
+    run bench_ipc --list
+    assert_success
+    i=1
+    for m in $MECHS; do
+        [[ ${lines[$i]} == "$m "* ]] || { echo "line $i: ${lines[$i]} (want $m)"; false; }
+        i=$((i + 1))
+    done
+    assert_line "  quick udp: throughput 65536 1048576"
+    assert_line "  full  posix_mq: latency 32768 65536; throughput 65536 262144 1048576"
+}
+
+@test "bench_ipc: the quick suite registers every mechanism x size x placement with stable names" {
+    run bench_ipc --benchmark_list_tests
+    assert_success
+    for m in $MECHS; do
+        for b in 64 4096; do
+            for c in 0 1; do assert_line "ipc_latency/$m/bytes:$b/cross:$c/real_time"; done
+        done
+        assert_line "ipc_throughput/$m/bytes:64/cross:1/real_time"
+    done
+    assert_line "ipc_throughput/pipe/bytes:1048576/cross:0/real_time"
+    refute_line "ipc_throughput/udp/bytes:65536/cross:0/real_time"    # above max_msg
+    refute_line "ipc_throughput/posix_mq/bytes:1048576/cross:1/real_time"
+    assert_line "ipc_floor/memcpy/bytes:1048576/real_time"
+    assert_line "ipc_floor/cacheline/cross:1/real_time"
+    assert_line "ipc_ref/pipe_pingpong/bytes:64/cross:0/iterations:1/manual_time"
+    assert_line "ipc_ref/pipe_pingpong/bytes:64/cross:1/iterations:1/manual_time"
+    [ "${#lines[@]}" -eq 170 ]
+}
+
+@test "bench_ipc --pairs=all MECH registers one ping-pong per ordered CPU pair" {
+    run bench_ipc --pairs=all pipe --benchmark_list_tests
+    assert_success
+    n=$(nproc)
+    [ "${#lines[@]}" -eq $(( n * (n - 1) )) ]
+    assert_line "ipc_pairs/pipe/cpu_a:0/cpu_b:1/real_time"
+    run bench_ipc --pairs=all --benchmark_list_tests
+    assert_line "ipc_pairs/shm_spin/cpu_a:1/cpu_b:0/real_time"
+}
+
+@test "bench_ipc: short runs of every mechanism write latency and checked throughput to JSON" {
+    out="$BATS_TEST_TMPDIR/ipc.json"
+    run_bounded 120 bench_ipc --benchmark_filter='ipc_(latency|throughput)/.*/bytes:64/cross:1|ipc_floor|ipc_ref/.*cross:1' \
+        --benchmark_repetitions=1 --benchmark_min_time=0.01 \
+        --benchmark_out="$out" --benchmark_out_format=json
+    assert_success
+    run python3 - "$out" "$MECHS" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+mechs = sys.argv[2].split()
+by = {b["name"]: b for b in d["benchmarks"] if b["run_type"] == "iteration"}
+for m in mechs:
+    lat = by["ipc_latency/%s/bytes:64/cross:1/real_time" % m]
+    thr = by["ipc_throughput/%s/bytes:64/cross:1/real_time" % m]
+    for b in (lat, thr):
+        assert not b.get("error_occurred"), b
+        assert b["items_per_second"] > 0 and b["bytes_per_second"] > 0, b
+        assert b["bytes"] == 64 and b["cpu_a"] != b["cpu_b"], b
+    assert lat["samples"] == lat["iterations"] and lat["p50_ns"] <= lat["p99_ns"] <= lat["p999_ns"], lat
+    if m != "udp":
+        assert thr["dropped"] == 0, thr
+ref = by["ipc_ref/pipe_pingpong/bytes:64/cross:1/iterations:1/manual_time"]
+assert not ref.get("error_occurred") and ref["real_time"] > 0, ref
+line = by["ipc_floor/cacheline/cross:1/real_time"]
+assert not line.get("error_occurred") and line["samples"] > 0, line
+assert d["context"]["proclab_family"] == "ipc"
+assert "udp: throughput 65536" in d["context"]["ipc_skipped_sizes"]
+print("ok")
+PY
+    assert_success
+    assert_output "ok"
+}
+
+@test "bench_ipc: a partner killed mid-benchmark is an error in the JSON and later benchmarks run" {
+    out="$BATS_TEST_TMPDIR/ipc.json"
+    run_bounded 120 bench_ipc --kill-partner-after=50 \
+        --benchmark_filter='ipc_latency/(pipe|posix_mq|sysv_mq|shm_spin|shm_futex|signal|unix_stream)/bytes:64/cross:0|ipc_throughput/(pipe|memfd|udp)/bytes:64/cross:1|ipc_floor/memcpy/bytes:64' \
+        --benchmark_repetitions=2 --benchmark_min_time=0.01 \
+        --benchmark_out="$out" --benchmark_out_format=json
+    assert_success
+    run python3 - "$out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+runs = [b for b in d["benchmarks"] if b["run_type"] == "iteration"]
+names = [b["name"] for b in runs]
+for b in runs:
+    if b["name"].startswith("ipc_floor/memcpy"):
+        assert not b.get("error_occurred"), b      # ran after the failures
+        continue
+    assert b.get("error_occurred"), b
+    msg = b["error_message"]
+    assert "partner died" in msg or "receiver died" in msg, msg
+assert names[-1].startswith("ipc_throughput/udp") or "ipc_floor/memcpy/bytes:64/real_time" in names, names
+assert len(runs) == 2 * 11, names
+print("ok")
+PY
+    assert_success
+    assert_output "ok"
+    run pgrep -P $$ -f bench_ipc
+    assert_failure
+}
+
+@test "bench_ipc: SIGINT mid-run leaves no partner and no IPC object behind" {
+    bench_ipc --benchmark_filter='ipc_latency/(posix_mq|sysv_mq|shm_sem|fifo|unix_stream)' \
+        --benchmark_min_time=2 >/dev/null 2>&1 3>&- &
+    pid=$!
+    sleep 1
+    kill -INT "$pid"
+    wait "$pid" || true
+    sleep 0.2
+    run pgrep -f 'bench_ipc --benchmark_filter=ipc_latency/\(posix_mq'
+    assert_failure
+}
