@@ -74,6 +74,12 @@ static int partner(void *arg, int ctl)
                 rc = 13;
         }
     }
+    /* Stay until the parent stops us: exiting now would send SIGCHLD while
+     * the parent may still be reading the last reply in pieces (a stream),
+     * and interrupt it. */
+    char c;
+    while (rc == 0 && read(ctl, &c, 1) > 0)
+        ;
     t->m->detach(t->ch, 1);
     free(buf);
     return rc;
