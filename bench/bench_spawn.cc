@@ -308,9 +308,12 @@ static std::vector<int> rss_sizes(pl_suite suite)
 static void register_all(pl_suite suite)
 {
     // Pin once, before anything runs: every child inherits the mask.
+    // Default: the last CPU we may use, not the first: CPU 0 is where
+    // interrupts, housekeeping and other pinned benchmarks usually land.
     if (pin_cpu == -2) {
-        pl_placement p;
-        pin_cpu = pl_placement_pick(0, &p) == 0 ? p.self : -1;
+        int cpus[CPU_SETSIZE];
+        int n = pl_cpus_allowed(cpus, CPU_SETSIZE);
+        pin_cpu = n >= 1 ? cpus[n - 1] : -1;
     }
     if (pin_cpu >= 0 && pl_pin_self(pin_cpu) == -1) {
         std::fprintf(stderr, "bench_spawn: cannot pin to cpu %d: %s; not pinned\n", pin_cpu,
