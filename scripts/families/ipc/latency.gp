@@ -1,6 +1,7 @@
 # scripts/families/ipc/latency.gp: round-trip time vs message size, log-log,
 # one line per mechanism, the cache-line floor dashed (cross-CPU only).
-# Called by plot.sh with: csv, out, host, mechs, cross (0|1), floor_us ('' = none), subtitle.
+# Called by plot.sh with: xt (xtics list),
+# csv, out, host, mechs, cross (0|1), floor_us ('' = none), subtitle.
 load dir.'style.gp'
 set logscale xy 2
 set logscale y 10
@@ -8,7 +9,7 @@ set xlabel 'message size, bytes (each way)'
 set ylabel 'round trip, microseconds (median)'
 set title sprintf("IPC round trip (ping-pong), %s on %s\n%s", \
     cross == 1 ? 'two CPUs (cross)' : 'one CPU (same)', host, subtitle)
-set format x '%.0b%BB'
+if (xt ne '()') eval 'set xtics '.xt
 set offsets graph 0.05, graph 0.05, 0, 0
 # ipc_latency.csv: 1 mech, 2 bytes, 3 cross, 4 median_us
 src(i) = sprintf("< awk -F, -v m=%s -v c=%d '$1 == m && $3 == c' '%s'", word(mechs, i), cross, csv)

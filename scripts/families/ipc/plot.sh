@@ -24,14 +24,25 @@ print(c.get("host_name", "?").replace(" ", "_"),
       "%s suite, median of repetitions, %s" % (c.get("proclab_suite", "?"), c.get("date", "")[:10]))
 PY
 )
+# x tics at the sizes measured: "64 B", "4 KiB", "1 MiB"
+xtics() {
+  awk -F, 'NR > 1 { print $2 }' "$1" | sort -n -u | awk '
+    { b = $1; l = b " B"
+      if (b >= 1048576 && b % 1048576 == 0) l = b / 1048576 " MiB"
+      else if (b >= 1024 && b % 1024 == 0) l = b / 1024 " KiB"
+      s = s (s == "" ? "" : ", ") "\"" l "\" " b }
+    END { print "(" s ")" }'
+}
+lat_x=$(xtics "$run/ipc_latency.csv")
+thr_x=$(xtics "$run/ipc_throughput.csv")
 floor=$(awk -F, '$1 == "cacheline" && $3 == 1 { print $4 }' "$run/ipc_floor.csv")
 dir="$here/"
 for cross in 1 0; do
   name=$([[ $cross == 1 ]] && echo cross || echo same)
   f=$([[ $cross == 1 ]] && echo "$floor" || echo "")
-  gnuplot -e "dir='$dir'; csv='$run/ipc_latency.csv'; out='$run/plots/ipc_latency_$name'; host='$host'; mechs='$mechs'; cross=$cross; floor_us='$f'; subtitle='$sub'" \
+  gnuplot -e "dir='$dir'; csv='$run/ipc_latency.csv'; out='$run/plots/ipc_latency_$name'; host='$host'; mechs='$mechs'; cross=$cross; floor_us='$f'; subtitle='$sub'; xt='$lat_x'" \
     "$here/latency.gp"
-  gnuplot -e "dir='$dir'; csv='$run/ipc_throughput.csv'; floor_csv='$run/ipc_floor.csv'; out='$run/plots/ipc_throughput_$name'; host='$host'; mechs='$mechs'; cross=$cross; subtitle='$sub'" \
+  gnuplot -e "dir='$dir'; csv='$run/ipc_throughput.csv'; floor_csv='$run/ipc_floor.csv'; out='$run/plots/ipc_throughput_$name'; host='$host'; mechs='$mechs'; cross=$cross; subtitle='$sub'; xt='$thr_x'" \
     "$here/throughput.gp"
 done
 gnuplot -e "csv='$run/ipc_bar64.csv'; out='$run/plots/ipc_bar64'; host='$host'; subtitle='$sub'; floor_us='$floor'" \

@@ -1,6 +1,7 @@
 # scripts/families/ipc/throughput.gp: one-way throughput vs message size,
 # log-log, one line per mechanism, one core's memcpy dashed (the ceiling).
-# Called by plot.sh with: csv, floor_csv, out, host, mechs, cross, subtitle.
+# Called by plot.sh with: xt (xtics list),
+# csv, floor_csv, out, host, mechs, cross, subtitle.
 load dir.'style.gp'
 set logscale xy 2
 set logscale y 10
@@ -8,7 +9,7 @@ set xlabel 'message size, bytes'
 set ylabel 'throughput, GiB/s (median; payload bytes received)'
 set title sprintf("IPC one-way throughput, %s on %s\n%s", \
     cross == 1 ? 'two CPUs (cross)' : 'one CPU (same)', host, subtitle)
-set format x '%.0b%BB'
+if (xt ne '()') eval 'set xtics '.xt
 set offsets graph 0.05, graph 0.05, 0, 0
 # ipc_throughput.csv: 1 mech, 2 bytes, 3 cross, 4 gib_per_s
 src(i) = sprintf("< awk -F, -v m=%s -v c=%d '$1 == m && $3 == c' '%s'", word(mechs, i), cross, csv)
