@@ -22,6 +22,8 @@ PACKAGES=(
   python3             # report, CSV and comparison scripts (standard library only)
   procps              # ps, pgrep: tests look for stray processes
   util-linux          # ipcs, setsid, taskset
+  file                # tests check what kind of file a plot is
+  chromium            # a test renders the HTML report headless
 )
 
 names=()

@@ -7,7 +7,8 @@
 #   scripts/families/FAMILY/plot.sh RUNDIR     CSV and plots/FAMILY_*.png/.svg
 #   scripts/families/FAMILY/summary.py RUNDIR  its section of summary.txt
 # (a family without them gets a generic table from scripts/lib/results.py).
-# summary.txt is printed to stdout; report.md embeds the plots and summaries.
+# summary.txt is printed to stdout; report.md and report.html
+# (scripts/report_html.py) embed the plots and summaries.
 #
 # Usage: scripts/report.sh RUNDIR      (make report: RUN=results/latest)
 # Exit: 0, 1 no such run or a family's script failed, 2 bad arguments.
@@ -125,6 +126,11 @@ PY
     echo '```'
   done
 } >"$run/report.md"
+
+if ! python3 "$root/scripts/report_html.py" "$run"; then
+  echo "report.sh: report_html.py failed" >&2
+  status=1
+fi
 
 cat "$run/summary.txt"
 exit $status
