@@ -48,7 +48,7 @@ def main():
         elif r.family == "ipc_throughput":
             thr.append([r.variant, r.param("bytes"), r.param("cross"),
                         c("bytes_per_second", 0) / GIB, c("items_per_second", 0),
-                        c("dropped", 0)])
+                        int(c("dropped", 0))])
         elif r.family == "ipc_floor" and r.variant == "cacheline":
             floor.append(["cacheline", 64, r.param("cross"), r.real_ns / 1e3, "us"])
         elif r.family == "ipc_floor" and r.variant == "memcpy":
