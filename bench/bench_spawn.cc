@@ -139,23 +139,23 @@ static void run_spawn(benchmark::State &state, int idx)
         std::string why = std::string(m->name) + " setup: " + std::strerror(ms.setup_errno);
         if (ms.setup_errno == ENOENT)
             why += " (build/bin/proclab_exit0 missing? run make)";
-        state.SkipWithError(why.c_str());
+        pl_skip(state, why);
         return;
     }
     std::string why = ensure_ballast((size_t)state.range(0));
     if (!why.empty()) {
-        state.SkipWithError(why.c_str());
+        pl_skip(state, why);
         return;
     }
     for (int i = 0; i < warmup_spawns; i++)
         if (m->spawn_once(ms.ctx) == -1) {
-            state.SkipWithError((std::string("warm-up: ") + std::strerror(errno)).c_str());
+            pl_skip(state, std::string("warm-up: ") + std::strerror(errno));
             return;
         }
     pl_hist *h = pl_hist_new();
     if (!h || !samples) {
         pl_hist_free(h);
-        state.SkipWithError("histogram or sample buffer: out of memory");
+        pl_skip(state, "histogram or sample buffer: out of memory");
         return;
     }
     size_t n = 0;

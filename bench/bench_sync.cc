@@ -29,18 +29,18 @@ static void run_contention(benchmark::State &state, const pl_lock_kind *kind)
     const int procs = (int)state.range(0);
     pl_lock *lock = kind->create();
     if (!lock) {
-        state.SkipWithError((std::string("create: ") + std::strerror(errno)).c_str());
+        pl_skip(state, std::string("create: ") + std::strerror(errno));
         return;
     }
     pl_crowd *crowd = pl_crowd_start(kind, lock, procs);
     if (!crowd) {
-        state.SkipWithError((std::string("starting workers: ") + std::strerror(errno)).c_str());
+        pl_skip(state, std::string("starting workers: ") + std::strerror(errno));
         kind->destroy(lock);
         return;
     }
     // Warm-up and sizing: rounds of about 5 ms.
     if (pl_crowd_calibrate(crowd, 5.0) == -1) {
-        state.SkipWithError((std::string("warm-up: ") + std::strerror(errno)).c_str());
+        pl_skip(state, std::string("warm-up: ") + std::strerror(errno));
         pl_crowd_stop(crowd);
         kind->destroy(lock);
         return;

@@ -214,6 +214,25 @@ for fam in "${families[@]}"; do
   fi
 done
 current=''
+
+# The CPU-pair heatmap: 64-byte ping-pong on every ordered pair of CPUs
+# (bench_ipc --pairs=all; shm_spin).  n CPUs make n(n-1) pairs, so the
+# quick suite does it only up to 8 CPUs; the full suite always.
+ncpu=$(nproc 2>/dev/null || echo 1)
+if [[ " ${families[*]} " == *" ipc "* ]] && ((!have_filter)) && ((ncpu >= 2)) &&
+   [[ ! " ${failed[*]-} " == *" ipc "* ]] && { [[ $suite == full ]] || ((ncpu <= 8)); }; then
+  current=ipc_pairs
+  pairs=("$bin/bench_ipc" "--suite=$suite" --pairs=all
+         "--benchmark_out=$run/ipc_pairs.json" --benchmark_out_format=json
+         "--benchmark_context=proclab_commit=$commit")
+  record "${pairs[@]}"
+  echo "[ipc] every CPU pair ($((ncpu * (ncpu - 1))) pairs)" >&2
+  "${pairs[@]}" >"$run/ipc_pairs.log" 2>&1 &
+  child=$!
+  wait "$child" || { echo "bench.sh: the CPU-pair run failed (see $run/ipc_pairs.log)" >&2
+                     rm -f "$run/ipc_pairs.json"; }
+  child='' current=''
+fi
 elapsed=$((SECONDS - t_start))
 echo "# benchmarks ran for $elapsed s" >>"$commands"
 

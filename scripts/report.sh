@@ -33,7 +33,7 @@ for f in spawn ipc sync; do [[ -f $run/$f.json ]] && families+=("$f"); done
 for j in "$run"/*.json; do
   [[ -f $j ]] || continue
   f=${j##*/}; f=${f%.json}
-  [[ $f == machine ]] && continue
+  [[ $f == machine || $f == *_pairs ]] && continue   # FAMILY_pairs.json: part of FAMILY
   [[ " ${families[*]} " == *" $f "* ]] || families+=("$f")
 done
 if ((${#families[@]} == 0)) && [[ ! -f $run/INCOMPLETE ]]; then

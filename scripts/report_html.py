@@ -42,7 +42,8 @@ window.addEventListener('load', function () {
 
 def families(rundir):
     found = [f[:-5] for f in sorted(os.listdir(rundir))
-             if f.endswith(".json") and f != "machine.json"]
+             if f.endswith(".json") and f != "machine.json"
+             and not f.endswith("_pairs.json")]          # part of its family
     return [f for f in FAMILY_ORDER if f in found] + [f for f in found if f not in FAMILY_ORDER]
 
 

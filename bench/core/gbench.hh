@@ -48,6 +48,17 @@ struct pl_flag {
     std::function<bool(const char *value)> set;  // false: bad value (exit 2)
 };
 
+// Fail a benchmark before its timed loop.  The loop is entered anyway (it
+// runs no iteration): Google Benchmark 1.7 aborts the whole program when
+// the repetitions of one benchmark disagree on their iteration count, as
+// they would if one repetition failed before the loop and another did not.
+inline void pl_skip(benchmark::State &state, const std::string &why)
+{
+    state.SkipWithError(why.c_str());
+    for (auto _ : state)
+        break;
+}
+
 inline void pl_set_latency_counters(benchmark::State &state, const pl_hist *h)
 {
     state.counters["p50_ns"] = pl_hist_percentile(h, 50.0);
