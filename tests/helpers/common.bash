@@ -24,27 +24,40 @@ PROCLAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${PROCLAB_BIN:=$PROCLAB_ROOT/build/bin}"
 export PROCLAB_ROOT PROCLAB_BIN
 
+PROCLAB_UID=$(id -u)
+PROCLAB_USER=$(id -un)
+
+# One line per IPC object of this user, sorted: "file PATH" or "msg|sem|shm ID".
+# Builtins and one ipcs call only: it runs twice per test.
 _ipc_snapshot() {
-    local me
-    me=$(id -u)
     {
-        find /dev/shm /dev/mqueue -mindepth 1 -maxdepth 1 -uid "$me" \
-            -printf 'file %p\n' 2>/dev/null
-        # private directories (FIFOs, sockets, lock files): /tmp/proclab-UID-PID-*
-        find /tmp -mindepth 1 -maxdepth 1 -uid "$me" \
-            -name "proclab-$me-*" -printf 'file %p\n' 2>/dev/null
-        # ipcs -q/-s/-m: key, id, owner ...; keep "kind id" for our user
-        ipcs -q 2>/dev/null | awk -v u="$(id -un)" '$3 == u { print "msg " $2 }'
-        ipcs -s 2>/dev/null | awk -v u="$(id -un)" '$3 == u { print "sem " $2 }'
-        ipcs -m 2>/dev/null | awk -v u="$(id -un)" '$3 == u { print "shm " $2 }'
+        local f
+        # POSIX shm and semaphores, POSIX queues, private directories
+        # (FIFOs, sockets, lock files: /tmp/proclab-UID-PID-*)
+        for f in /dev/shm/* /dev/mqueue/* /tmp/proclab-"$PROCLAB_UID"-*; do
+            [[ -e $f && -O $f ]] && echo "file $f"
+        done
+        ipcs 2>/dev/null | awk -v u="$PROCLAB_USER" '
+            /Message Queues/ { k = "msg" } /Shared Memory/ { k = "shm" }
+            /Semaphore Arrays/ { k = "sem" }
+            $1 ~ /^0x/ && $3 == u { print k, $2 }'
     } | sort -u
+}
+
+# The session of this shell, from /proc (no fork).
+_my_session() {
+    local stat
+    read -r stat </proc/$$/stat
+    stat=${stat##*) }            # skip "pid (comm) "
+    set -- $stat
+    echo "$4"                    # state ppid pgrp session
 }
 
 # proclab processes (anything run from $PROCLAB_BIN) in this session,
 # other than the ones the test itself is still expected to own.
 _stray_processes() {
     local sid
-    sid=$(ps -o sid= -p $$ | tr -d ' ')
+    sid=$(_my_session)
     ps -eo sid=,pid=,stat=,args= 2>/dev/null |
         awk -v sid="$sid" -v bin="$PROCLAB_BIN/" \
             '$1 == sid && index($4, bin) == 1 { print $2, $3, $4 }'
@@ -57,10 +70,10 @@ _stray_processes() {
 # in this session, stays on the list.
 _not_someone_elses() {
     local kind id pid sid mysid
-    mysid=$(ps -o sid= -p $$ | tr -d ' ')
     while read -r kind id; do
         [[ -n $kind ]] || continue
-        if [[ $kind == file && $id =~ proclab-$(id -u)-([0-9]+)- ]]; then
+        if [[ $kind == file && $id =~ proclab-$PROCLAB_UID-([0-9]+)- ]]; then
+            [[ -n ${mysid:-} ]] || mysid=$(_my_session)
             pid=${BASH_REMATCH[1]}
             sid=$(ps -o sid= -p "$pid" 2>/dev/null | tr -d ' ')
             [[ -n $sid && $sid != "$mysid" ]] && continue
