@@ -65,17 +65,25 @@ static int install_sigchld(void)
     return sigaction(SIGCHLD, &sa, NULL);
 }
 
-static long long ms_now(void)
+static long long ns_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Whole milliseconds left until deadline (ns), rounded up: a wait never
+ * ends before its deadline.  0 once it has passed. */
+static long long ms_left(long long deadline)
+{
+    long long left = deadline - ns_now();
+    return left <= 0 ? 0 : (left + 999999) / 1000000;
 }
 
 /* Wait up to timeout_ms for pid to exit; 1 if reaped (status set), 0 if not. */
 static int reap_within(pid_t pid, int *status, int timeout_ms)
 {
-    long long deadline = ms_now() + timeout_ms;
+    long long deadline = ns_now() + timeout_ms * 1000000LL;
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
     for (;;) {
@@ -87,7 +95,7 @@ static int reap_within(pid_t pid, int *status, int timeout_ms)
                 close(pidfd);
             return errno == ECHILD ? 1 : 0;
         }
-        long long left = deadline - ms_now();
+        long long left = ms_left(deadline);
         if (left <= 0) {
             if (pidfd >= 0)
                 close(pidfd);
@@ -164,9 +172,9 @@ int pl_partner_start(pl_partner *p, int cpu, pl_partner_fn fn, void *arg, int ti
     remember(pid);
 
     /* The handshake: one byte 'R' once the partner's set-up is done. */
-    long long deadline = ms_now() + timeout_ms;
+    long long deadline = ns_now() + timeout_ms * 1000000LL;
     for (;;) {
-        long long left = deadline - ms_now();
+        long long left = ms_left(deadline);
         struct pollfd pfd = { .fd = p->ctl_fd, .events = POLLIN };
         int n = left > 0 ? poll(&pfd, 1, (int)left) : 0;
         if (n == -1 && errno == EINTR)
