@@ -69,7 +69,7 @@ PY
 
 @test "bench_sync: a worker killed mid-run is reported and later benchmarks still run" {
     out="$BATS_TEST_TMPDIR/sync.json"
-    run_bounded 60 bench_sync --kill-worker-after=2 --benchmark_filter='sync/(mutex|atomic)/procs:2' \
+    run_bounded 60 bench_sync --kill-worker-after=0 --benchmark_filter='sync/(mutex|atomic)/procs:2' \
         --benchmark_repetitions=1 --benchmark_min_time=0.01 \
         --benchmark_out="$out" --benchmark_out_format=json
     assert_success
