@@ -17,6 +17,10 @@
 # Exit: 0 all ran, 1 a family failed or nothing to run, 2 bad arguments,
 #       130 interrupted.
 set -uo pipefail
+# Our Python needs only the standard library of Debian's python3 (deps.sh
+# installs it); prefer it over a version manager's shim on PATH, whose
+# start-up alone can cost ten times more than the script.
+[[ -x /usr/bin/python3 ]] && PATH=/usr/bin:$PATH
 cd "$(dirname "$0")/.."
 root=$PWD
 build=${PROCLAB_BUILD:-build}

@@ -13,6 +13,10 @@
 # Usage: scripts/report.sh RUNDIR      (make report: RUN=results/latest)
 # Exit: 0, 1 no such run or a family's script failed, 2 bad arguments.
 set -uo pipefail
+# Our Python needs only the standard library of Debian's python3 (deps.sh
+# installs it); prefer it over a version manager's shim on PATH, whose
+# start-up alone can cost ten times more than the script.
+[[ -x /usr/bin/python3 ]] && PATH=/usr/bin:$PATH
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [[ $# -ne 1 || $1 == -* ]]; then
   if [[ ${1:-} == -h || ${1:-} == --help ]]; then

@@ -12,6 +12,10 @@
 # bats runs in a session of its own (setsid) so the leak check in
 # tests/helpers/common.bash can find stray processes of this run only.
 set -uo pipefail
+# Our Python needs only the standard library of Debian's python3 (deps.sh
+# installs it); prefer it over a version manager's shim on PATH, whose
+# start-up alone can cost ten times more than the script.
+[[ -x /usr/bin/python3 ]] && PATH=/usr/bin:$PATH
 cd "$(dirname "$0")/.."
 build=${PROCLAB_BUILD:-build}
 [[ $build == /* ]] || build=$PWD/$build
