@@ -17,6 +17,7 @@ extern "C" {
 }
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <string>
 #include <unistd.h>
@@ -24,7 +25,55 @@ extern "C" {
 
 static int kill_worker_after = -1;   // hidden test hook: --kill-worker-after=ROUNDS
 
+// ---- Ctrl-C and SIGTERM: clean up, then die of the signal ----------------
+// While a benchmark holds a lock (a System V semaphore set, a lock file in
+// a private directory) the handler only kills the workers: the round in
+// progress fails, run_contention() removes the lock's objects, and then
+// the signal is raised again with its default action.  Outside one there
+// is nothing to remove: die at once.
+static volatile sig_atomic_t in_session = 0;
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+    if (!in_session) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    pl_crowd_kill_running();
+}
+
+static void die_if_stopped()
+{
+    if (stop_signal) {
+        signal(stop_signal, SIG_DFL);
+        raise(stop_signal);
+    }
+}
+
+static void install_stop_handlers()
+{
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;     // no SA_RESTART: a blocked wait returns
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+static void run_contention_session(benchmark::State &state, const pl_lock_kind *kind);
+
 static void run_contention(benchmark::State &state, const pl_lock_kind *kind)
+{
+    in_session = 1;
+    run_contention_session(state, kind);
+    in_session = 0;
+    die_if_stopped();
+}
+
+static void run_contention_session(benchmark::State &state, const pl_lock_kind *kind)
 {
     const int procs = (int)state.range(0);
     pl_lock *lock = kind->create();
@@ -38,6 +87,8 @@ static void run_contention(benchmark::State &state, const pl_lock_kind *kind)
         kind->destroy(lock);
         return;
     }
+    if (stop_signal)                 // came while the workers were starting
+        pl_crowd_kill_running();
     // Warm-up and sizing: rounds of about 5 ms.
     if (pl_crowd_calibrate(crowd, 5.0) == -1) {
         pl_skip(state, std::string("warm-up: ") + std::strerror(errno));
@@ -103,6 +154,7 @@ int main(int argc, char **argv)
              return true;
          }},
     };
+    install_stop_handlers();
     pl_suite_defaults defaults;
     defaults.quick_min_time = 0.05;
     defaults.full_min_time = 0.5;

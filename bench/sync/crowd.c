@@ -27,6 +27,27 @@ struct shared {
     _Alignas(64) volatile long counter;     /* incremented inside the lock */
 };
 
+/* Every worker of every running crowd, for pl_crowd_kill_running(). */
+static volatile pid_t running_pids[MAX_WORKERS];
+
+static void note_running(pid_t pid, int on)
+{
+    for (int i = 0; i < MAX_WORKERS; i++)
+        if (on ? running_pids[i] == 0 : running_pids[i] == pid) {
+            running_pids[i] = on ? pid : 0;
+            return;
+        }
+}
+
+void pl_crowd_kill_running(void)
+{
+    for (int i = 0; i < MAX_WORKERS; i++) {
+        pid_t pid = running_pids[i];
+        if (pid > 0)
+            kill(pid, SIGKILL);
+    }
+}
+
 struct pl_crowd {
     const pl_lock_kind *kind;
     pl_lock *lock;
@@ -99,6 +120,8 @@ pl_crowd *pl_crowd_start(const pl_lock_kind *kind, pl_lock *lock, int procs)
             pl_crowd_stop(c);
             errno = saved;
             return NULL;
+        } else {
+            note_running(c->workers[i].pid, 1);
         }
     return c;
 }
@@ -175,9 +198,12 @@ int pl_crowd_stop(pl_crowd *c)
     atomic_store(&c->sh->stop, 1);
     atomic_fetch_add(&c->sh->round, 1);
     futex(&c->sh->round, FUTEX_WAKE, INT32_MAX, NULL);
-    for (int i = 0; i < c->procs; i++)
+    for (int i = 0; i < c->procs; i++) {
+        pid_t pid = c->workers[i].pid;
         if (pl_partner_stop(&c->workers[i], 2000) != 0)
             ok = 0;
+        note_running(pid, 0);
+    }
     pl_shared_free(c->sh, sizeof *c->sh);
     free(c);
     return ok ? 0 : -1;

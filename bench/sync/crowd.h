@@ -30,6 +30,10 @@ long pl_crowd_counter(const pl_crowd *c);
 long pl_crowd_expected(const pl_crowd *c);
 /* Stop and reap every worker, free c.  0 if all exited cleanly, else -1. */
 int  pl_crowd_stop(pl_crowd *c);
+/* From a signal handler (async-signal-safe): SIGKILL every worker of every
+ * running crowd, so that the round in progress fails and the benchmark
+ * cleans up (removes its lock's objects) before the program dies. */
+void pl_crowd_kill_running(void);
 /* Test hook: SIGKILL worker i (to check that a dead worker is reported). */
 int  pl_crowd_kill_worker(pl_crowd *c, int i);
 

@@ -84,3 +84,32 @@ print("ok")
 PY
     assert_success
 }
+
+# Ctrl-C in the middle of a lock kind that owns named objects (a System V
+# semaphore set; a lock file in /tmp/proclab-UID-PID-*): exit by the
+# signal, and teardown's leak check finds nothing left.
+interrupt_mid_run() {  # LOCK
+    env --default-signal=INT "$PROCLAB_BIN/bench_sync" --suite=full \
+        --benchmark_filter="sync/$1/" --benchmark_min_time=5 >/dev/null 2>&1 3>&- &
+    local pid=$!
+    local objects=""
+    for _ in $(seq 50); do             # wait until the lock exists
+        sleep 0.1
+        objects=$(comm -13 "$LEAK_BEFORE" <(_ipc_snapshot))
+        [[ -n $objects ]] && break
+    done
+    [[ -n $objects ]] || { kill -KILL "$pid"; fail "bench_sync made no $1 object to clean up"; }
+    kill -INT "$pid"
+    local rc=0
+    timeout 10 tail --pid="$pid" -f /dev/null || fail "bench_sync did not stop after SIGINT"
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 130 ] || fail "bench_sync exited $rc after SIGINT, not 130"
+}
+
+@test "bench_sync: SIGINT during sysv_sem removes the semaphore set" {
+    interrupt_mid_run sysv_sem
+}
+
+@test "bench_sync: SIGINT during flock removes the lock file and its directory" {
+    interrupt_mid_run flock
+}
