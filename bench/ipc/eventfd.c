@@ -61,24 +61,17 @@ static void destroy(pl_chan *ch)
     for (int i = 0; i < 2; i++)
         if (ch->efd[i] >= 0)
             close(ch->efd[i]);
-    if (ch->d.mem)
-        munmap(ch->d.mem, ch->d.bytes);
+    pl_duplex_free(&ch->d);
     free(ch);
 }
 
 static pl_chan *create(size_t max_bytes)
 {
-    size_t bytes = pl_duplex_bytes(max_bytes);
-    if (bytes == 0)
-        return NULL;
     pl_chan *ch = calloc(1, sizeof *ch);
     if (!ch)
         return NULL;
     ch->efd[0] = ch->efd[1] = -1;
-    void *mem = pl_ring_map_shared(bytes);
-    if (mem)
-        pl_duplex_init(&ch->d, mem, max_bytes);
-    if (!mem || (ch->efd[0] = eventfd(0, EFD_CLOEXEC)) == -1 ||
+    if (pl_duplex_create(&ch->d, max_bytes) == -1 || (ch->efd[0] = eventfd(0, EFD_CLOEXEC)) == -1 ||
         (ch->efd[1] = eventfd(0, EFD_CLOEXEC)) == -1) {
         int saved = errno;
         destroy(ch);

@@ -191,6 +191,27 @@ size_t pl_duplex_bytes(size_t max_bytes)
     return one ? 2 * ring_span(max_bytes) : 0;
 }
 
+int pl_duplex_create(pl_duplex *d, size_t max_bytes)
+{
+    size_t bytes = pl_duplex_bytes(max_bytes);
+    void *mem = bytes ? pl_ring_map_shared(bytes) : NULL;
+
+    d->mem = NULL;
+    d->bytes = 0;
+    if (!mem)
+        return -1;
+    pl_duplex_init(d, mem, max_bytes);
+    return 0;
+}
+
+void pl_duplex_free(pl_duplex *d)
+{
+    if (d->mem)
+        munmap(d->mem, d->bytes);
+    d->mem = NULL;
+    d->bytes = 0;
+}
+
 void pl_duplex_init(pl_duplex *d, void *mem, size_t max_bytes)
 {
     d->mem = mem;

@@ -130,6 +130,12 @@ void pl_duplex_init(pl_duplex *d, void *mem, size_t max_bytes);
 /* Point this side's ends at the rings in mem (which may be another mapping
  * of the same object than the one pl_duplex_init saw). */
 void pl_duplex_attach(pl_duplex *d, void *mem, int side);
+/* pl_ring_map_shared() of pl_duplex_bytes() then pl_duplex_init(): the
+ * set-up of every mechanism whose rings live in anonymous shared memory.
+ * 0, or -1 with errno (d->mem stays NULL). */
+int pl_duplex_create(pl_duplex *d, size_t max_bytes);
+/* Unmap what pl_duplex_create() mapped; nothing when it mapped nothing. */
+void pl_duplex_free(pl_duplex *d);
 
 /* ---- The non-blocking steps, inline for the spinning mechanism. ---- */
 

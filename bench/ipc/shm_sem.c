@@ -40,32 +40,23 @@ static void destroy(pl_chan *ch)
         }
         munmap(ch->sems, 2 * sizeof(dir_sems));
     }
-    if (ch->d.mem)
-        munmap(ch->d.mem, ch->d.bytes);
+    pl_duplex_free(&ch->d);
     free(ch);
 }
 
 static pl_chan *create(size_t max_bytes)
 {
-    size_t bytes = pl_duplex_bytes(max_bytes);
-    if (bytes == 0)
-        return NULL;
     pl_chan *ch = calloc(1, sizeof *ch);
     if (!ch)
         return NULL;
-    void *mem = pl_ring_map_shared(bytes);
     ch->sems = pl_ring_map_shared(2 * sizeof(dir_sems));
-    if (!mem || !ch->sems) {
+    if (!ch->sems || pl_duplex_create(&ch->d, max_bytes) == -1) {
         int saved = errno;
-        if (mem)
-            munmap(mem, bytes);
-        ch->d.mem = NULL;
         destroy(ch);
         errno = saved;
         return NULL;
     }
-    pl_duplex_init(&ch->d, mem, max_bytes);
-    unsigned slots = ((pl_ring *)mem)->nslots;
+    unsigned slots = ((pl_ring *)ch->d.mem)->nslots;
     for (; ch->inited < 2; ch->inited++)
         if (sem_init(&ch->sems[ch->inited].items, 1, 0) == -1 ||
             sem_init(&ch->sems[ch->inited].spaces, 1, slots) == -1) {

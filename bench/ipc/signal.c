@@ -80,18 +80,13 @@ static int doorbell_ring(void *ctx, _Atomic uint32_t *flag)
 
 static pl_chan *create(size_t max_bytes)
 {
-    size_t bytes = pl_duplex_bytes(max_bytes);
-    if (bytes == 0)
-        return NULL;
     pl_chan *ch = calloc(1, sizeof *ch);
-    if (!ch)
-        return NULL;
-    void *mem = pl_ring_map_shared(bytes);
-    if (!mem) {
+    if (ch && pl_duplex_create(&ch->d, max_bytes) == -1) {
+        int saved = errno;
         free(ch);
+        errno = saved;
         return NULL;
     }
-    pl_duplex_init(&ch->d, mem, max_bytes);
     return ch;
 }
 
@@ -138,7 +133,7 @@ static void detach(pl_chan *ch, int side)
             ;                           /* take what is pending ... */
         sigprocmask(SIG_UNBLOCK, &set, NULL);   /* ... then unblock */
     }
-    munmap(ch->d.mem, ch->d.bytes);
+    pl_duplex_free(&ch->d);
     free(ch);
     errno = saved;
 }
