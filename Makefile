@@ -6,6 +6,8 @@
 # does not change.
 #
 #   labs/TOPIC/NAME.c      -> $(O)/bin/NAME            (one file, lab.h only)
+#   labs/pool/pool.c       -> $(O)/obj/libpool.a       (the pool library: linked
+#                             into every labs/pool lab, bench_pool, unit tests)
 #   bench/core/*.c         -> $(O)/obj/libbenchcore.a  (the harness core)
 #   bench/bench_FAM.cc     -> $(O)/bin/bench_FAM       (+ bench/FAM/*.c + core)
 #   bench/tools/NAME.c     -> $(O)/bin/NAME            (helpers the harness runs)
@@ -68,18 +70,24 @@ endif
 
 # ---------------------------------------------------------------------------
 # Labs: each labs/TOPIC/NAME.c is one program, built alone.
-LAB_SRCS  := $(sort $(wildcard labs/*/*.c))
+# The pool library is not a lab: the pool topic's labs, the pool benchmark
+# and the unit tests link it (labs/pool/pool.h + pool.c).
+POOL_SRC  := $(wildcard labs/pool/pool.c)
+POOL_LIB  := $(if $(POOL_SRC),$(OBJ)/libpool.a)
+LAB_SRCS  := $(filter-out $(POOL_SRC),$(sort $(wildcard labs/*/*.c)))
 LAB_NAMES := $(notdir $(LAB_SRCS:.c=))
 LAB_BINS  := $(addprefix $(BIN)/,$(LAB_NAMES))
 ifneq ($(words $(LAB_NAMES)),$(words $(sort $(LAB_NAMES))))
   $(error two labs share a name: $(LAB_NAMES))
 endif
 
+# A lab of labs/pool/ also links the pool library.
+lab_extra = $(if $(filter labs/pool/%,$(1)),$(POOL_LIB))
 define lab_rule
-$(BIN)/$(notdir $(1:.c=)): $(1) | $(BIN) $(OBJ)/labs
+$(BIN)/$(notdir $(1:.c=)): $(1) $(call lab_extra,$(1)) | $(BIN) $(OBJ)/labs
 	$$(call say,CC,$$@)
 	$(Q)$$(CC) $$(ALL_CFLAGS) -MF $(OBJ)/labs/$(notdir $(1:.c=)).d \
-	    -o $$@ $$< $$(ALL_LDFLAGS) $$(LAB_LIBS)
+	    -o $$@ $$< $(call lab_extra,$(1)) $$(ALL_LDFLAGS) $$(LAB_LIBS)
 endef
 $(foreach s,$(LAB_SRCS),$(eval $(call lab_rule,$(s))))
 
@@ -93,13 +101,18 @@ BENCH_BINS := $(addprefix $(BIN)/bench_,$(FAMILIES))
 TOOL_SRCS := $(sort $(wildcard bench/tools/*.c))
 TOOL_BINS := $(addprefix $(BIN)/,$(notdir $(TOOL_SRCS:.c=)))
 
+$(OBJ)/libpool.a: $(OBJ)/labs/pool/pool.o
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(CORE_LIB): $(CORE_OBJS)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 define family_rule
 $(BIN)/bench_$(1): $(OBJ)/bench/bench_$(1).o \
-    $(patsubst %.c,$(OBJ)/%.o,$(sort $(wildcard bench/$(1)/*.c))) $(CORE_LIB) | $(BIN)
+    $(patsubst %.c,$(OBJ)/%.o,$(sort $(wildcard bench/$(1)/*.c))) $(CORE_LIB) \
+    $(if $(filter pool,$(1)),$(POOL_LIB)) | $(BIN)
 	$$(call say,LINK,$$@)
 	$(Q)$$(CXX) $$(ALL_LDFLAGS) -o $$@ $$^ $$(BENCH_LIBS)
 endef
@@ -133,15 +146,16 @@ $(OBJ)/%.o: %.cc
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(addprefix $(TESTBIN)/,$(notdir $(UNIT_SRCS:.c=)))
 
-$(TESTBIN)/%: tests/unit/%.c $(FAMILY_LIBS) $(CORE_LIB) | $(TESTBIN)
+$(TESTBIN)/%: tests/unit/%.c $(FAMILY_LIBS) $(CORE_LIB) $(POOL_LIB) | $(TESTBIN)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Ibench -Ilabs -MF $(OBJ)/unit-$*.d -o $@ $< \
-	    $(FAMILY_LIBS) $(CORE_LIB) $(ALL_LDFLAGS) $(UNIT_LIBS)
+	    $(FAMILY_LIBS) $(CORE_LIB) $(POOL_LIB) $(ALL_LDFLAGS) $(UNIT_LIBS)
 
 $(BIN) $(OBJ)/labs $(TESTBIN):
 	$(Q)mkdir -p $@
 
--include $(wildcard $(OBJ)/*.d $(OBJ)/labs/*.d $(OBJ)/bench/*.d $(OBJ)/bench/*/*.d)
+-include $(wildcard $(OBJ)/*.d $(OBJ)/labs/*.d $(OBJ)/labs/*/*.d $(OBJ)/bench/*.d \
+                    $(OBJ)/bench/*/*.d)
 
 # ---------------------------------------------------------------------------
 # Targets a person types.
