@@ -18,6 +18,10 @@
  *   - describe_status(): "exit 3", "signal:SIGKILL", "signal:SIGSEGV (core dumped)".
  *   - wait_child_for(): waitpid with a time limit; no lab waits forever.
  *   - now_ns(): CLOCK_MONOTONIC in nanoseconds.
+ *   - lab_fork_guarded(): fork() whose child dies with its parent (even after
+ *     SIGKILL); lab_die_with_parent() is that guard, for other spawn paths.
+ *   - lab_ipc_name(): "/proclab-UID-PID-RAND-WHAT", an unguessable name for
+ *     shm_open/mq_open/sem_open; on EEXIST make a new one and try again.
  *
  * Exit statuses shared by every lab: 0 success, 1 an error (or the pitfall a
  * lab reports as failure), 2 bad arguments; a lab may define more in its
@@ -38,9 +42,12 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -273,6 +280,56 @@ static inline void kill_and_reap(pid_t pid)
         errExit("kill %ld", (long)pid);
     while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
         ;
+}
+
+/* ---- children that die with their parent ---------------------------------- */
+
+/* Call in a child right after fork(), passing the parent's pid as it was
+ * before fork.  PR_SET_PDEATHSIG makes the kernel send SIGKILL to this child
+ * when the parent dies, even of SIGKILL (no handler of the parent runs then).
+ * The parent may have died between fork() and prctl(): then the child was
+ * already re-parented, getppid() differs, and the child leaves at once. */
+static inline void lab_die_with_parent(pid_t parent)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+        err_exit("prctl(PR_SET_PDEATHSIG)");
+    if (getppid() != parent)
+        _exit(1);
+}
+
+/* fork(), and in the child lab_die_with_parent().  Returns what fork()
+ * returned: the child's pid, 0 in the child, -1 with errno on failure. */
+static inline pid_t lab_fork_guarded(void)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0)
+        lab_die_with_parent(parent);
+    return pid;
+}
+
+/* ---- names of POSIX IPC objects -------------------------------------------- */
+
+/* Write "/proclab-UID-PID-RAND-WHAT" into buf: UID and PID let a leak check
+ * (and `make clean-ipc`) tell whose object it is and whether its creator still
+ * runs; RAND, 8 random hex digits, keeps another user from creating the name
+ * first (the next pid is easy to guess).  Open with O_CREAT | O_EXCL, mode
+ * 0600, and on EEXIST call this again for a fresh name. */
+static inline void lab_ipc_name(char *buf, size_t size, const char *what)
+{
+    uint32_t bits = 0;
+    ssize_t got;
+    while ((got = getrandom(&bits, sizeof bits, 0)) == -1 && errno == EINTR)
+        ;
+    if (got != (ssize_t)sizeof bits) {
+        /* getrandom cannot fail for 4 bytes once the pool is ready; should it,
+         * the clock's nanoseconds still make the name hard to guess. */
+        bits = (uint32_t)now_ns() ^ (uint32_t)((uint64_t)now_ns() >> 32);
+    }
+    int n = snprintf(buf, size, "/proclab-%ld-%ld-%08x-%s", (long)getuid(),
+                     (long)getpid(), (unsigned)bits, what);
+    if (n < 0 || (size_t)n >= size)
+        fatal("lab_ipc_name: name for '%s' does not fit in %zu bytes", what, size);
 }
 
 #endif /* PROCLAB_LAB_H */

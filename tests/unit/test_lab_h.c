@@ -129,6 +129,93 @@ static void test_wait_child_for_is_bounded(void **state)
     assert_int_equal(errno, ECHILD);
 }
 
+/* A grandchild made by lab_fork_guarded dies of SIGKILL when its parent is
+ * SIGKILLed.  This process is a subreaper, so the orphan comes to us and we
+ * can wait for it with a bound. */
+static void test_fork_guarded_child_dies_with_parent(void **state)
+{
+    (void)state;
+    assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t middle = fork();
+    assert_true(middle != -1);
+    if (middle == 0) {
+        pid_t grandchild = lab_fork_guarded();
+        if (grandchild == -1)
+            _exit(98);
+        if (grandchild == 0) {
+            for (;;)
+                pause();
+        }
+        if (write(fds[1], &grandchild, sizeof grandchild) != sizeof grandchild)
+            _exit(97);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    pid_t grandchild;
+    assert_int_equal(read(fds[0], &grandchild, sizeof grandchild), sizeof grandchild);
+    close(fds[0]);
+    assert_int_equal(kill(middle, SIGKILL), 0);
+    int status;
+    assert_int_equal(waitpid(middle, &status, 0), middle);
+    /* The grandchild is now ours; it must go without anyone killing it. */
+    assert_int_equal(wait_child_for(grandchild, &status, 5000), grandchild);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGKILL);
+    assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+}
+
+/* The race: a child whose parent died before prctl() sees another getppid()
+ * and leaves with status 1 (simulated by naming a pid that is not its parent). */
+static void test_die_with_parent_leaves_when_parent_already_gone(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid != -1);
+    if (pid == 0) {
+        lab_die_with_parent(getppid() + 1);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+
+    pid = lab_fork_guarded();   /* the parent is alive: the child runs on */
+    assert_true(pid != -1);
+    if (pid == 0)
+        _exit(0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(status, 0);
+}
+
+static void ipc_name_too_small(const char *what)
+{
+    char small[64];
+    volatile size_t size = 16;   /* not a constant: the compiler would refuse */
+    lab_ipc_name(small, size, what);
+}
+
+static void test_ipc_name_has_uid_pid_random_what(void **state)
+{
+    (void)state;
+    char a[128], b[128], prefix[64];
+    lab_ipc_name(a, sizeof a, "queue");
+    lab_ipc_name(b, sizeof b, "queue");
+    int n = snprintf(prefix, sizeof prefix, "/proclab-%ld-%ld-", (long)getuid(), (long)getpid());
+    assert_int_equal(strncmp(a, prefix, (size_t)n), 0);
+    const char *rand = a + n;
+    for (int i = 0; i < 8; i++)
+        assert_non_null(strchr("0123456789abcdef", rand[i]));
+    assert_string_equal(rand + 8, "-queue");
+    assert_string_not_equal(a, b);   /* 1 in 2^32 to be equal by chance */
+    int status = status_of_child(ipc_name_too_small, "a-long-name");
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +225,9 @@ int main(void)
         cmocka_unit_test(test_describe_status),
         cmocka_unit_test(test_readn_writen_cross_a_full_pipe),
         cmocka_unit_test(test_wait_child_for_is_bounded),
+        cmocka_unit_test(test_fork_guarded_child_dies_with_parent),
+        cmocka_unit_test(test_die_with_parent_leaves_when_parent_already_gone),
+        cmocka_unit_test(test_ipc_name_has_uid_pid_random_what),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
