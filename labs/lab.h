@@ -22,6 +22,13 @@
  *     SIGKILL); lab_die_with_parent() is that guard, for other spawn paths.
  *   - lab_ipc_name(): "/proclab-UID-PID-RAND-WHAT", an unguessable name for
  *     shm_open/mq_open/sem_open; on EEXIST make a new one and try again.
+ *   - pictures: lab_timeline_open(FILE) then lab_timeline_event("child 1",
+ *     "exit %d", 0) / lab_timeline_interval(lane, start_s, end_s, label)
+ *     write the CSV that scripts/timeline.sh draws (--timeline FILE);
+ *     lab_fd_table_open(FILE) then lab_fd_table_snapshot("child", "after
+ *     close") record every open descriptor as /proc/self/fd shows it, for
+ *     scripts/fd_table.py (--fd-table FILE).  Both files take lines from the
+ *     parent and its children alike; without a file the calls do nothing.
  *
  * Exit statuses shared by every lab: 0 success, 1 an error (or the pitfall a
  * lab reports as failure), 2 bad arguments; a lab may define more in its
@@ -38,6 +45,7 @@
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -330,6 +338,156 @@ static inline void lab_ipc_name(char *buf, size_t size, const char *what)
                      (long)getpid(), (unsigned)bits, what);
     if (n < 0 || (size_t)n >= size)
         fatal("lab_ipc_name: name for '%s' does not fit in %zu bytes", what, size);
+}
+
+/* ---- pictures: timelines and fd tables ------------------------------------ */
+
+/* A CSV file shared by a parent and its children: opened once before fork
+ * with O_APPEND, and every record goes out in one write(), so records of
+ * different processes never tear or overwrite each other.  O_CLOEXEC keeps
+ * it out of programs the lab execs.  A failed write is reported once and
+ * ends the recording, not the lesson. */
+static inline int lab_csv_open(const char *path, const char *header)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (fd == -1)
+        errExit("open %s", path);
+    if (writen(fd, header, strlen(header)) == -1)
+        errExit("write %s", path);
+    return fd;
+}
+
+static inline void lab_csv_write(int *fd, const char *record, size_t len)
+{
+    if (*fd == -1)
+        return;
+    ssize_t w;
+    while ((w = write(*fd, record, len)) == -1 && errno == EINTR)
+        ;
+    if (w != (ssize_t)len) {
+        fprintf(stderr, "%s: recording stopped: %s\n", lab_progname,
+                w == -1 ? strerror(errno) : "short write");
+        *fd = -1;               /* not closed: another process may share it */
+    }
+}
+
+/* Text for a CSV field: commas and newlines would break the record. */
+static inline void lab_csv_field(char *text)
+{
+    for (; *text; text++)
+        if (*text == ',' || *text == '\n' || *text == '\r')
+            *text = ';';
+}
+
+/* The timeline of CONVENTIONS: "lane,start_s,end_s,label", seconds since
+ * lab_timeline_open (CLOCK_MONOTONIC; children inherit the start time with
+ * the rest of memory).  An instant event has end_s == start_s. */
+struct lab_timeline { int fd; long long t0_ns; };
+
+static inline struct lab_timeline *lab_timeline_state(void)
+{
+    static struct lab_timeline timeline = { -1, 0 };
+    return &timeline;
+}
+
+static inline void lab_timeline_open(const char *path)
+{
+    struct lab_timeline *tl = lab_timeline_state();
+    tl->t0_ns = now_ns();
+    tl->fd = lab_csv_open(path, "lane,start_s,end_s,label\n");
+}
+
+static inline bool lab_timeline_on(void)
+{
+    return lab_timeline_state()->fd != -1;
+}
+
+/* Seconds since lab_timeline_open: keep one to pass as an interval's start. */
+static inline double lab_timeline_now(void)
+{
+    return (double)(now_ns() - lab_timeline_state()->t0_ns) / 1e9;
+}
+
+__attribute__((format(printf, 4, 5)))
+static inline void lab_timeline_interval(const char *lane, double start_s,
+                                         double end_s, const char *fmt, ...)
+{
+    struct lab_timeline *tl = lab_timeline_state();
+    char label[128], lane_text[64], record[256];
+    va_list ap;
+
+    if (tl->fd == -1)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(label, sizeof label, fmt, ap);
+    va_end(ap);
+    snprintf(lane_text, sizeof lane_text, "%s", lane);
+    lab_csv_field(label);
+    lab_csv_field(lane_text);
+    int n = snprintf(record, sizeof record, "%s,%.6f,%.6f,%s\n", lane_text,
+                     start_s, end_s, label);
+    lab_csv_write(&tl->fd, record, (size_t)n < sizeof record ? (size_t)n : sizeof record - 1);
+}
+
+/* An instant event (fork, exec, wait, exit) in LANE, now. */
+#define lab_timeline_event(lane, ...)                                          \
+    do {                                                                       \
+        if (lab_timeline_on()) {                                               \
+            double lab_t_ = lab_timeline_now();                                \
+            lab_timeline_interval((lane), lab_t_, lab_t_, __VA_ARGS__);        \
+        }                                                                      \
+    } while (0)
+
+/* An fd table: "process,pid,step,fd,target", one record per descriptor open
+ * in the calling process at that step, target as readlink(/proc/self/fd/N)
+ * shows it ("pipe:[41852]", "socket:[41855]", "/dev/pts/0").  The
+ * descriptors of the recordings themselves are left out. */
+static inline int *lab_fd_table_fd(void)
+{
+    static int fd = -1;
+    return &fd;
+}
+
+static inline void lab_fd_table_open(const char *path)
+{
+    *lab_fd_table_fd() = lab_csv_open(path, "process,pid,step,fd,target\n");
+}
+
+static inline void lab_fd_table_snapshot(const char *process, const char *step)
+{
+    int *out = lab_fd_table_fd();
+    char records[8192], proc_name[64], step_text[64];
+    size_t used = 0;
+
+    if (*out == -1)
+        return;
+    snprintf(proc_name, sizeof proc_name, "%s", process);
+    snprintf(step_text, sizeof step_text, "%s", step);
+    lab_csv_field(proc_name);
+    lab_csv_field(step_text);
+    /* Try every number up to the highest open one rather than reading the
+     * directory: opendir would itself show up as an open descriptor. */
+    long max_fd = sysconf(_SC_OPEN_MAX);
+    if (max_fd < 0 || max_fd > 1024)
+        max_fd = 1024;
+    for (int fd = 0; fd < max_fd; fd++) {
+        char link[64], target[256];
+        if (fd == *out || fd == lab_timeline_state()->fd || fcntl(fd, F_GETFD) == -1)
+            continue;           /* not open (EBADF), or a recording file */
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t len = readlink(link, target, sizeof target - 1);
+        if (len == -1)
+            snprintf(target, sizeof target, "? (%s)", strerror(errno));
+        else
+            target[len] = '\0';
+        lab_csv_field(target);
+        int n = snprintf(records + used, sizeof records - used, "%s,%ld,%s,%d,%s\n",
+                         proc_name, (long)getpid(), step_text, fd, target);
+        if (n < 0 || (size_t)n >= sizeof records - used)
+            break;              /* a lab has a handful of descriptors */
+        used += (size_t)n;
+    }
+    lab_csv_write(out, records, used);
 }
 
 #endif /* PROCLAB_LAB_H */

@@ -17,8 +17,9 @@
  *   ./fork_basics                      # a terminal: "before fork" once
  *   ./fork_basics --no-flush | cat     # a pipe: "before fork" twice
  *   ./fork_basics -n 4 --no-flush > out.txt; grep -c before out.txt
+ *   ./fork_basics -n 3 --timeline t.csv && scripts/timeline.sh t.csv t.svg
  *
- * Usage: fork_basics [--no-flush] [-n CHILDREN]
+ * Usage: fork_basics [--no-flush] [-n CHILDREN] [--timeline FILE]
  * Python: os.fork(), os.getpid(), os.getppid()
  */
 #include "../lab.h"
@@ -27,11 +28,13 @@
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--no-flush] [-n CHILDREN]\n"
+            "Usage: %s [--no-flush] [-n CHILDREN] [--timeline FILE]\n"
             "Fork CHILDREN processes (default 1); each says who it is.\n"
             "  -n, --children N  how many children to fork (1..64)\n"
             "      --no-flush    do not flush stdout before fork: with stdout on a\n"
             "                    pipe or file, 'before fork' is printed once per process\n"
+            "      --timeline FILE  write fork, exit and wait times as CSV for\n"
+            "                    scripts/timeline.sh (one lane per process)\n"
             "  -h, --help        this help\n",
             lab_progname);
     exit(status);
@@ -42,11 +45,17 @@ _Noreturn static void usage(FILE *out, int status)
  * unless the lesson wants it to be. */
 static void child(int index, bool flush_at_exit)
 {
+    char lane[32];
+    double born = lab_timeline_now();
+    snprintf(lane, sizeof lane, "child %d", index);
     printf("child %d: fork returned 0, my pid=%ld, my parent (ppid)=%ld\n",
            index, (long)getpid(), (long)getppid());
+    if (!flush_at_exit && fflush(stdout) == EOF)
+        err_exit("fflush");
+    lab_timeline_interval(lane, born, lab_timeline_now(), "runs");
+    lab_timeline_event(lane, "exit 0");
     if (flush_at_exit)
         exit(EXIT_SUCCESS);     /* flushes the buffer, copied line and all */
-    fflush(stdout);
     _exit(EXIT_SUCCESS);
 }
 
@@ -55,10 +64,13 @@ int main(int argc, char *argv[])
     static const struct option options[] = {
         { "children", required_argument, NULL, 'n' },
         { "no-flush", no_argument, NULL, 'F' },
+        { "timeline", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     long children = 1;
+    const char *timeline = NULL;
+    pid_t child_pids[64];
     bool flush_before_fork = true;
     int opt;
 
@@ -67,12 +79,17 @@ int main(int argc, char *argv[])
         switch (opt) {
         case 'n': children = parse_long("--children", optarg, 1, 64); break;
         case 'F': flush_before_fork = false; break;
+        case 'T': timeline = optarg; break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
     }
     if (optind != argc)
         usageErr("unexpected argument '%s'", argv[optind]);
+    if (timeline) {
+        lab_timeline_open(timeline);
+        lab_timeline_event("parent", "start");
+    }
 
     /* No newline problem here: the newline is there, but on a pipe stdout is
      * fully buffered, so this line waits in the buffer until a flush. */
@@ -83,11 +100,14 @@ int main(int argc, char *argv[])
          * printed since the last one would be copied too. */
         if (flush_before_fork && fflush(stdout) == EOF)
             errExit("fflush");
+        double fork_called = lab_timeline_now();
         pid_t pid = fork();
         if (pid == -1)
             errExit("fork");
         if (pid == 0)                       /* child (new process) */
             child(i, !flush_before_fork);
+        child_pids[i - 1] = pid;
+        lab_timeline_interval("parent", fork_called, fork_called, "fork child %d", i);
         /* parent: fork returned the child's pid */
         printf("parent: fork returned %ld for child %d, my pid=%ld\n",
                (long)pid, i, (long)getpid());
@@ -107,6 +127,9 @@ int main(int argc, char *argv[])
             fatal("child %ld ended with %s", (long)pid,
                   describe_status(status, how, sizeof how));
         }
+        for (int c = 0; c < children; c++)
+            if (child_pids[c] == pid)
+                lab_timeline_event("parent", "wait: child %d", c + 1);
     }
     return EXIT_SUCCESS;
 }

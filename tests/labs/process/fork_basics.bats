@@ -33,7 +33,7 @@ teardown() { _common_teardown; }
 @test "fork_basics --help exits 0 and shows usage" {
     run fork_basics --help
     assert_success
-    assert_line --index 0 "Usage: fork_basics [--no-flush] [-n CHILDREN]"
+    assert_line --index 0 "Usage: fork_basics [--no-flush] [-n CHILDREN] [--timeline FILE]"
 }
 
 @test "fork_basics: bad arguments exit 2 with a message" {
@@ -48,4 +48,27 @@ teardown() { _common_teardown; }
     run --separate-stderr fork_basics extra
     assert_failure 2
     [[ $stderr == *"unexpected argument 'extra'"* ]]
+}
+
+@test "fork_basics --timeline: a lane per child with its run and exit; the parent forks and waits for each" {
+    load '../../helpers/pictures'
+    run_bounded 10 fork_basics -n 3 --timeline "$BATS_TEST_TMPDIR/t.csv"
+    assert_success
+    timeline_ok "$BATS_TEST_TMPDIR/t.csv"
+    # The parent's "start" comes first; the children's order is the scheduler's.
+    run timeline_lanes "$BATS_TEST_TMPDIR/t.csv"
+    assert_line --index 0 parent
+    [ "$(sort <<<"$output")" = "$(printf 'child 1\nchild 2\nchild 3\nparent')" ]
+    for i in 1 2 3; do
+        [ "$(timeline_count "$BATS_TEST_TMPDIR/t.csv" "child $i" '^exit 0$')" -eq 1 ]
+        [ "$(timeline_count "$BATS_TEST_TMPDIR/t.csv" "child $i" '^runs$')" -eq 1 ]
+        [ "$(timeline_count "$BATS_TEST_TMPDIR/t.csv" parent "^fork child $i\$")" -eq 1 ]
+        [ "$(timeline_count "$BATS_TEST_TMPDIR/t.csv" parent "^wait: child $i\$")" -eq 1 ]
+    done
+    # A child exits after its fork was called and is reaped after it exits.
+    run awk -F, '$1 == "parent" && $4 == "fork child 2" { f = $2 }
+                 $1 == "child 2" && $4 == "exit 0" { e = $2 }
+                 $1 == "parent" && $4 == "wait: child 2" { w = $2 }
+                 END { exit !(f < e && e <= w) }' "$BATS_TEST_TMPDIR/t.csv"
+    assert_success
 }
