@@ -197,6 +197,17 @@ bench: ## install deps, build, run the quick suite (FULL=1: full sweeps), plot, 
 report: ## rebuild plots and report of the latest run (RUN=results/DIR for another)
 	@PROCLAB_BUILD=$(O) scripts/report.sh $(or $(RUN),results/latest)
 
+.PHONY: compare
+compare: ## compare two runs: A=RUN B=RUN (folders or make share archives)
+	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then \
+	    echo 'make compare: give two runs, e.g. make compare A=results/reference/NAME B=results/latest' >&2; \
+	    exit 2; fi
+	@scripts/compare.py --out results/compare-$(notdir $(basename $(basename $(abspath $(A)))))-vs-$(notdir $(basename $(basename $(abspath $(B))))) "$(A)" "$(B)"
+
+.PHONY: share
+share: ## pack one run into a small archive to send (RUN=results/DIR, default latest)
+	@scripts/share.sh $(or $(RUN),results/latest)
+
 .PHONY: clean-ipc
 clean-ipc: ## remove proclab IPC objects left by a crashed run (yours only)
 	@scripts/clean_ipc.sh
@@ -218,5 +229,7 @@ help: ## this list
 	@echo '  SANITIZE=1   build with AddressSanitizer + UndefinedBehaviorSanitizer'
 	@echo '  FULL=1       with bench: the full sweeps instead of the quick suite'
 	@echo '  TESTS=...    with test: only these .bats files or directories'
+	@echo '  A=RUN B=RUN  with compare: the two runs (folders or .tar.gz from make share)'
+	@echo '  RUN=DIR      with report or share: the run folder (default results/latest)'
 	@echo '  V=1          show full compiler commands'
 	@echo '  CC, CXX, CFLAGS, CXXFLAGS, LDFLAGS   appended to the fixed flags'

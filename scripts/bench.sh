@@ -124,7 +124,7 @@ invocation=(scripts/bench.sh "--$suite")
 ((have_filter)) && invocation+=(--filter "$filter")
 record "${invocation[@]}"
 record scripts/machine.py
-scripts/machine.py >"$run/machine.json" || echo "bench.sh: machine.py failed" >&2
+PROCLAB_BIN=$bin scripts/machine.py >"$run/machine.json" || echo "bench.sh: machine.py failed" >&2
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 tty=0
@@ -239,6 +239,9 @@ if [[ " ${families[*]} " == *" ipc "* ]] && ((!have_filter)) && ((ncpu >= 2)) &&
 fi
 elapsed=$((SECONDS - t_start))
 echo "# benchmarks ran for $elapsed s" >>"$commands"
+# The load average after the run, beside the one before: a report can tell
+# a run that other processes disturbed.
+scripts/machine.py --after "$run/machine.json" || echo "bench.sh: machine.py --after failed" >&2
 
 if ((${#failed[@]})); then
   echo "FAILED families: ${failed[*]} (their .log files say why)" >"$run/FAILED"

@@ -8,7 +8,15 @@ pages, compiler, Google Benchmark version, proclab commit, host and date.
 Read from /proc and /sys (standard library only); anything that cannot be
 read is "unavailable", never left out.
 
-Usage: scripts/machine.py [--help]      (JSON on stdout)
+Also: the hypervisor's name as the CPU reports it (lscpu's "Hypervisor
+vendor": KVM, Microsoft, ...; "none" without a hypervisor flag), the CPU
+clock when known, what one timer read costs (build/bin/timer_cost), and the
+load average before the run; `--after FILE` adds the load average after it
+(and the end time) to an existing machine.json, so a report can flag a run
+that other processes disturbed.
+
+Usage: scripts/machine.py [--help]             (JSON on stdout)
+       scripts/machine.py --after MACHINE.json (adds load_after, date_utc_end)
 """
 
 import datetime
@@ -125,6 +133,60 @@ def virtualisation(hypervisor_flag):
     return {"systemd_detect_virt": how, "cpuinfo_hypervisor_flag": hypervisor_flag}
 
 
+def hypervisor_name(hypervisor_flag):
+    """KVM, Microsoft, VMware ... as lscpu reads it from the CPU (cpuid), else
+    /sys/hypervisor/type (Xen), else 'unnamed' with the flag, 'none' without."""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10,
+                             env=dict(os.environ, LC_ALL="C"))
+        for line in out.stdout.splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "Hypervisor vendor" and value.strip():
+                return value.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    xen = read("/sys/hypervisor/type", "")
+    if xen:
+        return xen
+    return "unnamed" if hypervisor_flag else "none"
+
+
+def cpu_mhz():
+    """The current clock of cpu0 in MHz (cpufreq, else /proc/cpuinfo), or None."""
+    khz = read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "")
+    if khz.isdigit():
+        return round(int(khz) / 1000)
+    for line in read("/proc/cpuinfo", "").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "cpu MHz":
+            try:
+                return round(float(value))
+            except ValueError:
+                return None
+    return None
+
+
+def timer_ns():
+    """build/bin/timer_cost's figure (ns per clock read), or None when not built."""
+    bindir = os.environ.get("PROCLAB_BIN") or os.path.join(
+        ROOT, os.environ.get("PROCLAB_BUILD", "build"), "bin")
+    text = run([os.path.join(bindir, "timer_cost")], "")
+    if text.startswith("timer_ns="):
+        try:
+            return float(text.split("=", 1)[1])
+        except ValueError:
+            pass
+    return None
+
+
+def loadavg():
+    """The 1, 5 and 15 minute load averages."""
+    try:
+        return [float(x) for x in read("/proc/loadavg", "").split()[:3]]
+    except ValueError:
+        return NA
+
+
 def mem_total_mib():
     for line in read("/proc/meminfo", "").splitlines():
         if line.startswith("MemTotal:"):
@@ -154,6 +216,10 @@ def describe():
         "memory_mib": mem_total_mib(),
         "kernel": "%s %s" % (platform.release(), platform.version()),
         "virtualisation": virtualisation(hypervisor),
+        "hypervisor": hypervisor_name(hypervisor),
+        "cpu_mhz": cpu_mhz(),
+        "timer_ns": timer_ns(),
+        "load_before": loadavg(),
         "governor": read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
         "mitigations": vulns or NA,
         "thp_enabled": selected("/sys/kernel/mm/transparent_hugepage/enabled"),
@@ -166,10 +232,32 @@ def describe():
     }
 
 
+def add_after(path):
+    """Add the load average after the run to an existing machine.json."""
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        print("machine.py: --after %s: %s" % (path, e), file=sys.stderr)
+        return 2
+    doc["load_after"] = loadavg()
+    doc["date_utc_end"] = datetime.datetime.now(datetime.timezone.utc) \
+                                  .strftime("%Y-%m-%dT%H:%M:%SZ")
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+    return 0
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--after":
+        return add_after(sys.argv[2])
     if len(sys.argv) > 1:
         if sys.argv[1] in ("-h", "--help") and len(sys.argv) == 2:
-            print("Usage: scripts/machine.py [--help]      (JSON on stdout)")
+            print("Usage: scripts/machine.py [--help]             (JSON on stdout)")
+            print("       scripts/machine.py --after MACHINE.json (adds load_after, date_utc_end)")
             return 0
         print("machine.py: unexpected argument '%s'" % sys.argv[1], file=sys.stderr)
         return 2
