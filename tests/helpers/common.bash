@@ -53,14 +53,26 @@ _my_session() {
     echo "$4"                    # state ppid pgrp session
 }
 
-# proclab processes (anything run from $PROCLAB_BIN) in this session,
-# other than the ones the test itself is still expected to own.
+# proclab processes in this session: a live process (zombies are dead
+# already) whose program is one in $PROCLAB_BIN.  Tests start programs by
+# bare name through PATH, by path, or through bash -c, and children keep
+# their parent's name: so compare the name the kernel keeps (comm, cut to
+# 15 characters) and the last part of argv[0] with every name in the bin
+# directory, never a path prefix.
 _stray_processes() {
-    local sid
+    local sid names
     sid=$(_my_session)
-    ps -eo sid=,pid=,stat=,args= 2>/dev/null |
-        awk -v sid="$sid" -v bin="$PROCLAB_BIN/" \
-            '$1 == sid && index($4, bin) == 1 { print $2, $3, $4 }'
+    names=$(cd "$PROCLAB_BIN" 2>/dev/null && printf '%s\n' *)
+    ps -eo sid=,pid=,stat=,comm=,args= 2>/dev/null |
+        awk -v sid="$sid" -v names="$names" '
+            BEGIN { n = split(names, a, "\n")
+                    for (i = 1; i <= n; i++) { prog[a[i]] = 1; comm[substr(a[i], 1, 15)] = 1 } }
+            $1 == sid && $3 !~ /^Z/ {
+                arg0 = $5; sub(/.*\//, "", arg0)
+                if (($4 in comm) || (arg0 in prog)) {
+                    $1 = $3 = $4 = ""; sub(/^ +/, ""); sub(/  +/, " "); print
+                }
+            }'
 }
 
 # Drop named objects that belong to a live process outside this session:
