@@ -158,12 +158,54 @@ $(BIN) $(OBJ)/labs $(TESTBIN):
                     $(OBJ)/bench/*/*.d)
 
 # ---------------------------------------------------------------------------
+# Exercises: labs/TOPIC/exercises/NAME.c is the starter a student edits (a
+# subfolder, so the labs' wildcard above does not take it for a lab),
+# docs/answers/exercises/NAME.c its reference solution, NAME.check what
+# scripts/grade.sh runs against the program.  Built with the labs' flags
+# into $(OBJ)/exercises/{starter,solution,student}/NAME.  `make grade` does not
+# rebuild the rest of $(O) when the flags differ: the exercises keep a
+# settings stamp of their own.
+EX_SRCS   := $(sort $(wildcard labs/*/exercises/*.c))
+EX_NAMES  := $(notdir $(EX_SRCS:.c=))
+EX_OUT    := $(OBJ)/exercises
+EX_BINS   := $(foreach n,$(EX_NAMES),$(EX_OUT)/starter/$(n) $(EX_OUT)/solution/$(n))
+EX_CFLAGS  = $(filter-out -MMD -MP,$(ALL_CFLAGS)) -Ilabs
+ifneq ($(filter-out clean help deps exercises,$(or $(MAKECMDGOALS),all)),)
+  ifneq ($(SETTINGS),$(shell cat $(EX_OUT)/.settings 2>/dev/null))
+    $(shell rm -rf $(EX_OUT); mkdir -p $(EX_OUT); \
+            printf '%s' '$(SETTINGS)' > $(EX_OUT)/.settings)
+  endif
+endif
+
+define ex_rule
+$(EX_OUT)/starter/$(notdir $(1:.c=)): $(1) labs/lab.h
+	$$(call say,CC,$$@)
+	$(Q)mkdir -p $$(@D) && $$(CC) $$(EX_CFLAGS) -o $$@ $$< $$(ALL_LDFLAGS) $$(LAB_LIBS)
+$(EX_OUT)/solution/$(notdir $(1:.c=)): docs/answers/exercises/$(notdir $(1)) labs/lab.h
+	$$(call say,CC,$$@)
+	$(Q)mkdir -p $$(@D) && $$(CC) $$(EX_CFLAGS) -o $$@ $$< $$(ALL_LDFLAGS) $$(LAB_LIBS)
+endef
+$(foreach s,$(EX_SRCS),$(eval $(call ex_rule,$(s))))
+
+# make grade EX=NAME [SRC=file.c | SOLUTION=1]
+EX_KIND := $(if $(SRC),student,$(if $(filter 1,$(SOLUTION)),solution,starter))
+EX_BIN  := $(if $(filter $(EX),$(EX_NAMES)),$(EX_OUT)/$(EX_KIND)/$(EX))
+EX_WHAT := $(or $(SRC),$(if $(filter 1,$(SOLUTION)),docs/answers/exercises/$(EX).c,$(filter %/$(EX).c,$(EX_SRCS))))
+ifneq ($(SRC)$(EX_BIN),)
+$(EX_OUT)/student/$(EX): $(SRC) labs/lab.h FORCE
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(EX_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(LAB_LIBS)
+endif
+.PHONY: FORCE
+FORCE:
+
+# ---------------------------------------------------------------------------
 # Targets a person types.
 
 .DEFAULT_GOAL := all
 
 .PHONY: all
-all: labs bench-bins tools unit-bins ## build every lab, benchmark and test program
+all: labs bench-bins tools unit-bins exercise-bins ## build every lab, benchmark and test program
 
 .PHONY: labs
 labs: $(LAB_BINS) ## build the labs only
@@ -176,6 +218,17 @@ tools: $(TOOL_BINS)
 
 .PHONY: unit-bins
 unit-bins: $(UNIT_BINS)
+
+.PHONY: exercise-bins
+exercise-bins: $(EX_BINS)
+
+.PHONY: exercises
+exercises: ## list the exercises (make grade EX=NAME grades one)
+	@printf '%s\n' $(EX_NAMES)
+
+.PHONY: grade
+grade: $(EX_BIN) ## grade an exercise: EX=NAME [SRC=your.c | SOLUTION=1]
+	@scripts/grade.sh '$(EX)' '$(EX_BIN)' '$(EX_WHAT)'
 
 .PHONY: deps
 deps: ## install missing Debian/Ubuntu packages (apt-get; sudo when not root)
@@ -229,6 +282,9 @@ help: ## this list
 	@echo '  SANITIZE=1   build with AddressSanitizer + UndefinedBehaviorSanitizer'
 	@echo '  FULL=1       with bench: the full sweeps instead of the quick suite'
 	@echo '  TESTS=...    with test: only these .bats files or directories'
+	@echo '  EX=NAME      with grade: the exercise (make exercises lists them)'
+	@echo '  SRC=FILE     with grade: grade this file instead of the starter'
+	@echo '  SOLUTION=1   with grade: grade the reference solution'
 	@echo '  A=RUN B=RUN  with compare: the two runs (folders or .tar.gz from make share)'
 	@echo '  RUN=DIR      with report or share: the run folder (default results/latest)'
 	@echo '  V=1          show full compiler commands'
