@@ -26,7 +26,7 @@
  *     "exit %d", 0) / lab_timeline_interval(lane, start_s, end_s, label)
  *     write the CSV that scripts/timeline.sh draws (--timeline FILE);
  *     lab_fd_table_open(FILE) then lab_fd_table_snapshot("child", "after
- *     close") record every open descriptor as /proc/self/fd shows it, for
+ *     close") record every open descriptor as /proc/PID/fd shows it, for
  *     scripts/fd_table.py (--fd-table FILE).  Both files take lines from the
  *     parent and its children alike; without a file the calls do nothing.
  *
@@ -438,10 +438,11 @@ static inline void lab_timeline_interval(const char *lane, double start_s,
         }                                                                      \
     } while (0)
 
-/* An fd table: "process,pid,step,fd,target", one record per descriptor open
- * in the calling process at that step, target as readlink(/proc/self/fd/N)
- * shows it ("pipe:[41852]", "socket:[41855]", "/dev/pts/0").  The
- * descriptors of the recordings themselves are left out. */
+/* An fd table: "process,pid,step,fd,target,access", one record per
+ * descriptor open in a process at that step: target as readlink of
+ * /proc/PID/fd/N shows it ("pipe:[41852]", "socket:[41855]", "/dev/pts/0"),
+ * access r, w or rw from the flags in /proc/PID/fdinfo/N (which end of a
+ * pipe).  The descriptors of the recordings themselves are left out. */
 static inline int *lab_fd_table_fd(void)
 {
     static int fd = -1;
@@ -450,10 +451,32 @@ static inline int *lab_fd_table_fd(void)
 
 static inline void lab_fd_table_open(const char *path)
 {
-    *lab_fd_table_fd() = lab_csv_open(path, "process,pid,step,fd,target\n");
+    *lab_fd_table_fd() = lab_csv_open(path, "process,pid,step,fd,target,access\n");
 }
 
-static inline void lab_fd_table_snapshot(const char *process, const char *step)
+/* "r", "w" or "rw" from the octal "flags:" line of /proc/PID/fdinfo/FD. */
+static inline const char *lab_fd_access(pid_t pid, int fd)
+{
+    char path[64], info[512];
+    snprintf(path, sizeof path, "/proc/%ld/fdinfo/%d", (long)pid, fd);
+    int in = open(path, O_RDONLY | O_CLOEXEC);
+    if (in == -1)
+        return "?";
+    ssize_t len = read(in, info, sizeof info - 1);
+    close(in);
+    const char *flags = len > 0 ? (info[len] = '\0', strstr(info, "flags:")) : NULL;
+    if (flags == NULL)
+        return "?";
+    switch (strtol(flags + 6, NULL, 8) & O_ACCMODE) {
+    case O_RDONLY: return "r";
+    case O_WRONLY: return "w";
+    default:       return "rw";
+    }
+}
+
+/* Record the table of process PID (0: the caller; another one must be ours
+ * to read, a child for instance) as it is now, under PROCESS and STEP. */
+static inline void lab_fd_table_snapshot_of(pid_t pid, const char *process, const char *step)
 {
     int *out = lab_fd_table_fd();
     char records[8192], proc_name[64], step_text[64];
@@ -461,33 +484,45 @@ static inline void lab_fd_table_snapshot(const char *process, const char *step)
 
     if (*out == -1)
         return;
+    bool self = pid == 0;
+    if (self)
+        pid = getpid();
     snprintf(proc_name, sizeof proc_name, "%s", process);
     snprintf(step_text, sizeof step_text, "%s", step);
     lab_csv_field(proc_name);
     lab_csv_field(step_text);
-    /* Try every number up to the highest open one rather than reading the
-     * directory: opendir would itself show up as an open descriptor. */
+    /* Try every number rather than read the directory: opendir would itself
+     * show up as an open descriptor. */
     long max_fd = sysconf(_SC_OPEN_MAX);
     if (max_fd < 0 || max_fd > 1024)
         max_fd = 1024;
     for (int fd = 0; fd < max_fd; fd++) {
         char link[64], target[256];
-        if (fd == *out || fd == lab_timeline_state()->fd || fcntl(fd, F_GETFD) == -1)
-            continue;           /* not open (EBADF), or a recording file */
-        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        if (self && (fd == *out || fd == lab_timeline_state()->fd))
+            continue;           /* a recording file */
+        snprintf(link, sizeof link, "/proc/%ld/fd/%d", (long)pid, fd);
         ssize_t len = readlink(link, target, sizeof target - 1);
-        if (len == -1)
+        if (len == -1) {
+            if (errno == ENOENT)
+                continue;       /* not open */
             snprintf(target, sizeof target, "? (%s)", strerror(errno));
-        else
+        } else {
             target[len] = '\0';
+        }
         lab_csv_field(target);
-        int n = snprintf(records + used, sizeof records - used, "%s,%ld,%s,%d,%s\n",
-                         proc_name, (long)getpid(), step_text, fd, target);
+        int n = snprintf(records + used, sizeof records - used, "%s,%ld,%s,%d,%s,%s\n",
+                         proc_name, (long)pid, step_text, fd, target,
+                         lab_fd_access(pid, fd));
         if (n < 0 || (size_t)n >= sizeof records - used)
             break;              /* a lab has a handful of descriptors */
         used += (size_t)n;
     }
     lab_csv_write(out, records, used);
+}
+
+static inline void lab_fd_table_snapshot(const char *process, const char *step)
+{
+    lab_fd_table_snapshot_of(0, process, step);
 }
 
 #endif /* PROCLAB_LAB_H */

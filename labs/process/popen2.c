@@ -9,9 +9,11 @@
  * timeout the child is killed, then reaped.
  *
  * The pitfall: --naive writes all of stdin before reading anything.  With
- * `cat` and more input than two pipe buffers hold (64 KiB each on Linux),
- * cat blocks writing its full stdout, stops reading stdin, and the parent
- * blocks writing stdin: each waits for the other forever.  A watchdog
+ * `cat`, input beyond three pipe buffers (64 KiB each by default on Linux:
+ * one fills cat's stdout pipe, one waits inside cat, blocked writing it, one
+ * fills cat's stdin pipe; 196608 bytes pass, 196609 do not) means cat blocks
+ * writing its full stdout, stops reading stdin, and the parent blocks
+ * writing stdin: each waits for the other forever.  A watchdog
  * thread sees that nothing moved for --timeout seconds, kills the child and
  * reports "deadlock" (exit 3).
  *
@@ -22,10 +24,11 @@
  *   ./popen2 --bytes 64M -- cat
  *   ./popen2 --naive --timeout 2 --bytes 64M -- cat; echo "exit $?"
  *   ./popen2 -- sh -c 'cat; echo oops >&2; exit 4'
+ *   ./popen2 --fd-table fds.csv --bytes 10 -- cat   # who holds which pipe end
  *
  * Exit: 0 the child exited 0, 1 it did not (or an error, timeout, command
  *       not found: status=127), 2 bad arguments, 3 deadlock (--naive).
- * Usage: popen2 [--naive] [--timeout SEC] [--bytes N] -- CMD [ARG...]
+ * Usage: popen2 [--naive] [--timeout SEC] [--bytes N] [--fd-table FILE] -- CMD [ARG...]
  * Python: subprocess.Popen(args, stdin=PIPE, stdout=PIPE, stderr=PIPE),
  *         communicate(input, timeout), poll(), kill(), returncode
  */
@@ -42,7 +45,7 @@ extern char **environ;
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--naive] [--timeout SEC] [--bytes N] -- CMD [ARG...]\n"
+            "Usage: %s [--naive] [--timeout SEC] [--bytes N] [--fd-table FILE] -- CMD [ARG...]\n"
             "Run CMD with stdin, stdout and stderr on pipes; send it N bytes, count\n"
             "what comes back, print 'sent=N received=M stderr=K status=S'.\n"
             "  -b, --bytes N      pseudo-random bytes to write to CMD's stdin\n"
@@ -50,6 +53,9 @@ _Noreturn static void usage(FILE *out, int status)
             "  -t, --timeout SEC  kill CMD after SEC seconds (--naive: after SEC\n"
             "                     seconds without progress) (1..3600, default 10)\n"
             "      --naive        write all of stdin before reading: may deadlock\n"
+            "      --fd-table FILE  write both fd tables (after pipe, after spawn,\n"
+            "                     after closing the child's ends) as CSV for\n"
+            "                     scripts/fd_table.py\n"
             "  -h, --help         this help\n",
             lab_progname);
     exit(status);
@@ -85,6 +91,7 @@ static pid_t spawn_on_pipes(char *argv[], int parent[3])
     for (int i = 0; i < 3; i++)
         if (pipe(p[i]) == -1)
             errExit("pipe");
+    lab_fd_table_snapshot("parent", "1 after pipe x3");
     if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
         errExitEN(rc, "posix_spawn_file_actions_init");
     /* In the child: the child's end of each pipe becomes fd 0, 1, 2 ... */
@@ -112,9 +119,12 @@ static pid_t spawn_on_pipes(char *argv[], int parent[3])
     posix_spawnattr_destroy(&attr);
     /* In the parent, close the child's ends: our copy of a write end would
      * keep its pipe open, and we would never read EOF on stdout or stderr. */
+    if (rc == 0)    /* the child has exec'd: its table is final */
+        lab_fd_table_snapshot_of(pid, "child", "2 after spawn");
     for (int i = 0; i < 3; i++)
         if (close(i == IN ? p[i][0] : p[i][1]) == -1)
             errExit("close");
+    lab_fd_table_snapshot("parent", "3 after closing the child's ends");
     parent[IN] = p[IN][1], parent[OUT] = p[OUT][0], parent[ERR] = p[ERR][0];
     if (rc != 0) {
         for (int i = 0; i < 3; i++)
@@ -269,6 +279,7 @@ int main(int argc, char *argv[])
         { "bytes", required_argument, NULL, 'b' },
         { "timeout", required_argument, NULL, 't' },
         { "naive", no_argument, NULL, 'N' },
+        { "fd-table", required_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -284,6 +295,7 @@ int main(int argc, char *argv[])
         case 'b': to_send = parse_bytes("--bytes", optarg, 0, 1LL << 30); break;
         case 't': timeout = parse_long("--timeout", optarg, 1, 3600); break;
         case 'N': naive_mode = true; break;
+        case 'F': lab_fd_table_open(optarg); break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }

@@ -6,7 +6,8 @@
 #                      0 <= start_s <= end_s, six decimals; fails otherwise.
 # timeline_count FILE LANE ERE   rows of LANE whose label matches ERE.
 # timeline_lanes FILE  lane names, one a line, in order of first appearance.
-# fd_targets FILE PROCESS STEP   "fd target" lines of one snapshot.
+# fd_targets FILE PROCESS STEP   "fd target access" lines of one snapshot
+#                      (the CSV of --fd-table: process,pid,step,fd,target,access).
 
 timeline_ok() {
     local file=$1
@@ -28,5 +29,5 @@ timeline_lanes() {
 }
 
 fd_targets() {
-    awk -F, -v p="$2" -v s="$3" 'NR > 1 && $1 == p && $3 == s { print $4, $5 }' "$1"
+    awk -F, -v p="$2" -v s="$3" 'NR > 1 && $1 == p && $3 == s { print $4, $5, $6 }' "$1"
 }

@@ -77,7 +77,7 @@ teardown() { _common_teardown; }
 @test "popen2 --help exits 0 and shows usage" {
     run popen2 --help
     assert_success
-    assert_line --index 0 "Usage: popen2 [--naive] [--timeout SEC] [--bytes N] -- CMD [ARG...]"
+    assert_line --index 0 "Usage: popen2 [--naive] [--timeout SEC] [--bytes N] [--fd-table FILE] -- CMD [ARG...]"
 }
 
 @test "popen2: bad arguments exit 2 with a message" {
@@ -92,4 +92,34 @@ teardown() { _common_teardown; }
     [[ $stderr == *"--timeout: 0 is out of range"* ]]
     run --separate-stderr popen2 --bogus -- cat
     assert_failure 2
+}
+
+@test "popen2 --fd-table: the child's 0, 1, 2 are the pipes' far ends; the parent keeps exactly the other ends" {
+    load '../../helpers/pictures'
+    t=$BATS_TEST_TMPDIR/fds.csv
+    run_bounded 10 popen2 --fd-table "$t" --bytes 10 -- cat
+    assert_success
+    assert_output "sent=10 received=10 stderr=0 status=0"
+    after_pipe=$(fd_targets "$t" parent "1 after pipe x3")
+    child=$(fd_targets "$t" child "2 after spawn")
+    parent=$(fd_targets "$t" parent "3 after closing the child's ends")
+    # The three pipes: six new ends in the parent after pipe().
+    [ "$(grep -c ' pipe:\[' <<<"$after_pipe")" -ge 6 ]
+    in_pipe=$(awk '$1 == 0 { print $2 }' <<<"$child")
+    out_pipe=$(awk '$1 == 1 { print $2 }' <<<"$child")
+    err_pipe=$(awk '$1 == 2 { print $2 }' <<<"$child")
+    [[ $in_pipe == pipe:* && $out_pipe == pipe:* && $err_pipe == pipe:* ]]
+    grep -qxF "0 $in_pipe r" <<<"$child"
+    grep -qxF "1 $out_pipe w" <<<"$child"
+    grep -qxF "2 $err_pipe w" <<<"$child"
+    # The file actions closed the originals: the child holds each pipe once.
+    for p in "$in_pipe" "$out_pipe" "$err_pipe"; do
+        [ "$(grep -cF " $p " <<<"$child")" -eq 1 ]
+        [ "$(grep -cF " $p " <<<"$parent")" -eq 1 ]
+    done
+    # The parent keeps the write end of stdin, the read ends of stdout/stderr.
+    holds() { awk -v t="$1" -v a="$2" '$2 == t && $3 == a { n++ } END { exit n != 1 }' <<<"$parent"; }
+    holds "$in_pipe" w
+    holds "$out_pipe" r
+    holds "$err_pipe" r
 }
