@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# The bad-input audit: every program in build/bin, every option whose value
+# can be wrong (tests/audit/programs.tsv says which and how), every kind of
+# wrong value: each run must exit 2 (1 or 2 for an overlong path) with a
+# message on stderr, no sanitizer report, no hang, nothing left behind.
+# bats file_tags=audit
+
+load '../helpers/common'
+setup() { _common_setup; }
+teardown() { _common_teardown; }
+
+TABLE="$BATS_TEST_DIRNAME/programs.tsv"
+LIMIT=10          # seconds a single bad-input run may take
+
+# Rows of the table: "program<TAB>options<TAB>args", comments dropped.
+_rows() {
+    grep -vE '^[[:space:]]*(#|$)' "$TABLE"
+}
+
+# The highest CPU number this process may run on.
+_max_cpu() {
+    local list
+    list=$(awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status)
+    tr ',-' '\n\n' <<<"$list" | sort -n | tail -n 1
+}
+
+# check EXPECT ARGV...: run one bad input; on a bad outcome, add a line to
+# $problems.  EXPECT: "2", or "12" for exit 1 or 2.
+check() {
+    local expect=$1 rc err
+    shift
+    runs=$((runs + 1))
+    rc=0
+    timeout -k 2 "$LIMIT" "$@" </dev/null >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" ||
+        rc=$?
+    err=$(head -c 300 "$BATS_TEST_TMPDIR/err" | tr '\n' ' ')
+    local shown="${*:1:8}"
+    if ((${#shown} > 160)); then shown="${shown:0:160}..."; fi
+    if ((rc == 124 || rc == 137)); then
+        problems+=("hang (killed after $LIMIT s): $shown")
+    elif [[ $expect != *"$rc"* ]]; then
+        problems+=("exit $rc, not ${expect//12/1 or 2}: $shown -- stderr: ${err:0:200}")
+    elif [[ ! -s $BATS_TEST_TMPDIR/err ]]; then
+        problems+=("no message on stderr: $shown")
+    fi
+    if grep -qE 'Sanitizer|runtime error:' "$BATS_TEST_TMPDIR/err"; then
+        problems+=("sanitizer report: $shown -- ${err:0:200}")
+    fi
+}
+
+# args_with K VALUE: the row's args with the K-th word replaced.
+args_with() {
+    local k=$1 value=$2 i out=()
+    for ((i = 0; i < ${#args[@]}; i++)); do
+        if ((i + 1 == k)); then out+=("$value"); else out+=("${args[i]}"); fi
+    done
+    printf '%s\0' "${out[@]}"
+}
+
+# try OPT EXPECT VALUE: the program with OPT set to VALUE.
+try() {
+    local opt=$1 expect=$2 value=$3
+    case $opt in
+        '#'*) mapfile -d '' -t argv < <(args_with "${opt#\#}" "$value")
+              check "$expect" "$bin" "${argv[@]}" ;;
+        *=)   check "$expect" "$bin" "$opt$value" "${args[@]}" ;;
+        *)    check "$expect" "$bin" "$opt" "$value" "${args[@]}" ;;
+    esac
+}
+
+# missing OPT: the option with no value at all (last on the command line).
+missing() {
+    case $1 in
+        '#'*) ;;                                    # a positional cannot be left out alone
+        *=)   check 2 "$bin" "${1%=}" ;;
+        *)    check 2 "$bin" "$1" ;;
+    esac
+}
+
+# Every bad value of one OPT:KIND.
+audit_option() {
+    local opt=${1%%:*} kind=${1#*:} lo hi v
+    case $kind in
+        *..*)
+            if [[ $kind == real:* ]]; then
+                kind=${kind#real:}; lo=${kind%..*}; hi=${kind#*..}
+                missing "$opt"
+                for v in "" abc nan -1 "$lo" "$((hi + 1))" 1e18; do try "$opt" 2 "$v"; done
+                return
+            fi
+            lo=${kind%..*}; hi=${kind#*..}
+            missing "$opt"
+            for v in "" abc 12abc 1.5 -1 99999999999999999999 -99999999999999999999; do
+                try "$opt" 2 "$v"
+            done
+            if ((lo != 0)); then try "$opt" 2 "$((lo - 1))"; fi
+            if ((lo > 0)); then try "$opt" 2 0; fi
+            if [[ $hi != max ]]; then
+                try "$opt" 2 "$((hi + 1))"
+                if ((hi < 4294967297)); then try "$opt" 2 4294967297; fi
+            fi
+            ;;
+        cpu)
+            missing "$opt"
+            for v in "" abc 12abc -1 "$(($(_max_cpu) + 1))" 4096 99999999999999999999; do
+                try "$opt" 2 "$v"
+            done
+            ;;
+        word)
+            missing "$opt"
+            try "$opt" 2 ""
+            try "$opt" 2 "$long_word"
+            ;;
+        regex)
+            missing "$opt"
+            try "$opt" 2 "("
+            try "$opt" 2 "$long_word"
+            ;;
+        flag)
+            try "$opt" 2 junk
+            ;;
+        path)
+            try "$opt" 12 "$tmp/$long_word"
+            ;;
+        *)
+            problems+=("programs.tsv: unknown kind '$kind' in $name's $opt")
+            ;;
+    esac
+}
+
+@test "audit: every program in build/bin has a row in tests/audit/programs.tsv" {
+    local missing_rows=() p
+    [ -d "$PROCLAB_BIN" ]
+    for p in "$PROCLAB_BIN"/*; do
+        [[ -f $p && -x $p ]] || continue
+        _rows | cut -f1 | grep -qxF "${p##*/}" || missing_rows+=("${p##*/}")
+    done
+    if ((${#missing_rows[@]})); then
+        fail "no row in tests/audit/programs.tsv for: ${missing_rows[*]}"
+    fi
+    # And every row is well formed: three TAB-separated columns.
+    run awk -F'\t' 'NF != 3 { print "line " NR ": " NF " columns" }' <(_rows)
+    assert_output ""
+}
+
+@test "audit: every program refuses every bad input (exit 2, a message, no hang, nothing left)" {
+    local name options argstr opt before left strays
+    local -a args argv problems=()
+    runs=0
+    long_word=$(printf 'x%.0s' {1..5000})
+    tmp=$BATS_TEST_TMPDIR
+    while IFS=$'\t' read -r name options argstr; do
+        bin=$PROCLAB_BIN/$name
+        [[ -x $bin ]] || continue                  # a row for a program not built here
+        argstr=${argstr//@TMP@/$tmp}
+        args=()
+        [[ $argstr != - ]] && read -ra args <<<"$argstr"
+        before=$(_ipc_snapshot)
+        check 2 "$bin" --no-such-option "${args[@]}"
+        check 2 "$bin" -Z "${args[@]}"
+        if [[ $options != - ]]; then
+            for opt in $options; do audit_option "$opt"; done
+        fi
+        # New objects, less those of a live process elsewhere (another run).
+        left=$(comm -13 <(echo "$before") <(_ipc_snapshot) | _not_someone_elses | tr '\n' ' ')
+        [[ -z $left ]] || problems+=("$name left IPC objects: $left")
+        strays=$(_stray_processes)
+        [[ -z $strays ]] || problems+=("$name left processes: $strays")
+    done < <(_rows)
+    echo "# $runs bad-input runs"
+    if ((${#problems[@]})); then
+        printf '# %s\n' "${problems[@]}"
+        fail "${#problems[@]} bad outcomes in $runs runs"
+    fi
+    ((runs > 100))
+}
