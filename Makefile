@@ -60,7 +60,7 @@ endif
 # Rebuild from scratch when compiler or flags change (never mix ASan objects
 # with plain ones).
 SETTINGS := $(CC) $(CXX) $(ALL_CFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)
-NO_BUILD_GOALS := clean help deps
+NO_BUILD_GOALS := clean help deps exercises grade
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
   ifneq ($(SETTINGS),$(shell cat $(O)/.settings 2>/dev/null))
     $(shell rm -rf $(OBJ) $(BIN) $(TESTBIN); mkdir -p $(O); \

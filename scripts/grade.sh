@@ -59,10 +59,6 @@ CHECK_FILE=$(ls labs/*/exercises/"$EX".check 2>/dev/null | head -1)
 [[ -x $BIN ]] || { echo "grade: $BIN is not a program (did it build?)" >&2; exit 2; }
 [[ $BIN == /* ]] || BIN=$PWD/$BIN
 
-# Job control: each background program gets a process group of its own (so a
-# signal and the clean-up reach its children too) and keeps SIGINT at its
-# default instead of inheriting "ignored" like a plain background command.
-set -m
 
 G_UID=$(id -u)
 G_USER=$(id -un)
@@ -138,7 +134,11 @@ start() {
     rm -f "$G_TMP/stdin"
     mkfifo "$G_TMP/stdin" || exit 1
     exec {STDIN_FD}<>"$G_TMP/stdin"
-    "$BIN" "$@" <"$G_TMP/stdin" >"$G_TMP/out" 2>"$G_TMP/err" {STDIN_FD}>&- &
+    # A session (so a process group) of its own: a signal and the clean-up
+    # reach its children too.  SIGINT back to its default: a background
+    # command of a script would inherit it ignored.
+    setsid env --default-signal=INT,QUIT "$BIN" "$@" \
+        <"$G_TMP/stdin" >"$G_TMP/out" 2>"$G_TMP/err" {STDIN_FD}>&- &
     PID=$!
     TIMED_OUT=0 STATUS=
     DEADLINE_NS=$(($(date +%s%N) + LIMIT * 1000000000))
@@ -295,7 +295,7 @@ no_leftover_process() {
     local left
     left=$(group_members)
     [[ -z $left ]] && return 0
-    echo "still running after the program ended: $(awk '{ printf "%spid %s (state %s)", NR > 1 ? ", " : "", $1, $2 }' <<<"$left")"
+    echo "still running after the program ended: $(awk '{ printf "%spid %s (state %s)", (NR > 1 ? ", " : ""), $1, $2 }' <<<"$left")"
     kill -KILL -- "-$PID" 2>/dev/null
     return 1
 }
@@ -304,7 +304,7 @@ no_ipc_left() {
     local left
     left=$(new_ipc_objects)
     [[ -z $left ]] && return 0
-    echo "left behind: $(awk '{ printf "%s%s", NR > 1 ? ", " : "", $2 }' <<<"$left")"
+    echo "left behind: $(awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $2 }' <<<"$left")"
     local kind id
     while read -r kind id; do [[ $kind == file ]] && rm -rf -- "$id"; done <<<"$left"
     return 1
