@@ -28,6 +28,10 @@
  *       2 bad arguments.
  * Usage: framing [-n MESSAGES] [--seed N] [--via pipe|socketpair] [--no-framing] [--chaos]
  * Python: pickle.dumps + struct.pack('>I', len); Connection.send_bytes/recv_bytes
+ *
+ * Fault injection (not in --help; tests use it): --corrupt K flips one
+ * payload byte of frame K (from 0) after its checksum is made: the receiver
+ * must stop there, with K frames intact, and exit 1.
  */
 #include "../lab.h"
 #include <getopt.h>
@@ -99,6 +103,8 @@ static long write_chaos(int fd, const uint8_t *p, size_t n, uint64_t *rng)
     return writes;
 }
 
+static long corrupt_frame = -1;     /* --corrupt K: damage frame K */
+
 static void sender(int fd, int sync_fd, long n, uint64_t seed, bool framed, bool chaos)
 {
     static uint8_t frame[HEADER + MAX_PAYLOAD + TRAILER];
@@ -126,6 +132,8 @@ static void sender(int fd, int sync_fd, long n, uint64_t seed, bool framed, bool
         put_be32(frame, len);
         put_be32(frame + 4, (uint32_t)i);
         put_be32(payload + len, checksum(payload, len));
+        if (i == corrupt_frame)
+            payload[len / 2] ^= 0x40;                   /* damaged on the way */
         size_t total = HEADER + len + TRAILER;
         if (chaos) {
             writes += write_chaos(fd, frame, total, &cuts);
@@ -229,6 +237,7 @@ int main(int argc, char *argv[])
         { "via", required_argument, NULL, 'v' },
         { "no-framing", no_argument, NULL, 'R' },
         { "chaos", no_argument, NULL, 'C' },
+        { "corrupt", required_argument, NULL, 'X' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -249,6 +258,7 @@ int main(int argc, char *argv[])
             break;
         case 'R': framed = false; break;
         case 'C': chaos = true; break;
+        case 'X': corrupt_frame = parse_long("--corrupt", optarg, 0, 999999); break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
@@ -257,6 +267,8 @@ int main(int argc, char *argv[])
         usageErr("unexpected argument '%s'", argv[optind]);
     if (chaos && !framed)
         usageErr("--chaos cuts frames: it needs framing");
+    if (corrupt_frame >= 0 && !framed)
+        usageErr("--corrupt damages a frame: it needs framing");
     setbuf(stdout, NULL);       /* the child prints too, and leaves with _exit */
     alarm(120);                 /* a watchdog: no run waits forever */
 

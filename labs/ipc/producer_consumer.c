@@ -32,6 +32,10 @@
  *
  * Usage: producer_consumer [--via pipe|fifo|socketpair|mq|sysv|shm] [-p PRODUCERS] [-c CONSUMERS] [-n RECORDS] [--distribution static|dynamic] [--work-us US]
  * Python: Queue between Process producers and consumers; Pool.map chunksize
+ *
+ * Fault injection (not in --help; tests use it): --corrupt N flips one
+ * payload byte of records 0..N-1 after their checksum is made, so the
+ * consumers must report N corrupt (and so missing) records and exit 1.
  */
 #include "../lab.h"
 #include <fcntl.h>
@@ -82,6 +86,7 @@ static pid_t pids[2 * MAX_PROCS];
 static int npids;
 static bool owner = true;       /* false in children: the parent removes names */
 static long P = 3, C = 3, R = 100000, work_max;
+static long corrupt_first;      /* --corrupt N: damage records 0..N-1 */
 static long long t0;
 
 /* ---- records --------------------------------------------------------------- */
@@ -371,6 +376,8 @@ static void producer(int p, bool is_static)
     for (long j = p; j < block_len(); j += P)
         for (long b = 0; b < C && b * block_len() + j < R; b++) {
             struct rec r = make_rec(b * block_len() + j);
+            if (r.index < corrupt_first)
+                r.payload[0] ^= 0x40;               /* damaged on the way */
             T->send(&ch[is_static ? b : 0], &r);    /* static: block b -> consumer b */
         }
     _exit(EXIT_SUCCESS);
@@ -465,6 +472,7 @@ int main(int argc, char *argv[])
         { "records", required_argument, NULL, 'n' },
         { "distribution", required_argument, NULL, 'D' },
         { "work-us", required_argument, NULL, 'W' },
+        { "corrupt", required_argument, NULL, 'X' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -480,6 +488,7 @@ int main(int argc, char *argv[])
         case 'n': R = parse_long("--records", optarg, 1, 1000000); break;
         case 'D': dist = optarg; break;
         case 'W': work_max = parse_long("--work-us", optarg, 0, 100000); break;
+        case 'X': corrupt_first = parse_long("--corrupt", optarg, 0, 1000000); break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }

@@ -28,6 +28,11 @@
  *
  * Usage: queue_shm [--kill-consumer [--no-requeue]] [-c CONSUMERS] [-n ITEMS] [-s SLOTS] [-w WORK_MS] [-t JOIN_TIMEOUT_MS]
  * Python: multiprocessing.JoinableQueue: put(), get(), task_done(), join()
+ * Test hook (not in --help): --slice-ms MS sets how long each timed wait
+ * lasts before it looks again (default 50).  A long slice turns a lost
+ * wake-up (a put that never signals not_empty) into a visible hang, where
+ * 50 ms slices would quietly paper over it.
+ *
  * Exit: 0 every item done exactly once, 1 an item lost or done twice (or an
  *       error), 2 bad arguments, 3 join() timed out.
  */
@@ -40,6 +45,7 @@
 #define MAX_SLOTS 64
 #define RUN_LIMIT_MS 20000L     /* no wait in this lab is longer */
 #define SLICE_MS 50             /* the parent looks for dead children this often */
+static long slice_ms = SLICE_MS;    /* every timed wait: at most this long */
 #define SENTINEL (-1)
 #define NOTHING (-1)            /* in_hand: holding no item */
 
@@ -172,7 +178,7 @@ static void consumer(int k, long work_ms, bool victim)
         lock(who);
         long long deadline = now_ns() + RUN_LIMIT_MS * 1000000LL;
         while (q->count == 0)
-            if (!wait_for(&q->not_empty, SLICE_MS, who) && now_ns() > deadline)
+            if (!wait_for(&q->not_empty, slice_ms, who) && now_ns() > deadline)
                 fatal("%s: get() found nothing for %ld ms", who, RUN_LIMIT_MS);
         int item = q->slots[q->head];
         q->head = (q->head + 1) % q->cap;
@@ -246,7 +252,7 @@ static void put(int item, bool counted)
     long long deadline = now_ns() + RUN_LIMIT_MS * 1000000LL;
     lock("parent");
     while (q->count == q->cap) {
-        if (!wait_for(&q->not_full, SLICE_MS, "parent")) {
+        if (!wait_for(&q->not_full, slice_ms, "parent")) {
             unlock();
             reap_dead();
             if (now_ns() > deadline)
@@ -279,7 +285,7 @@ static bool join(long timeout_ms)
             unlock();
             return true;
         }
-        wait_for(&q->all_done, SLICE_MS, "parent");
+        wait_for(&q->all_done, slice_ms, "parent");
         long left = q->unfinished;
         unlock();
         if (left == 0)
@@ -323,6 +329,7 @@ int main(int argc, char *argv[])
         { "slots", required_argument, NULL, 's' },
         { "work-ms", required_argument, NULL, 'w' },
         { "timeout-ms", required_argument, NULL, 't' },
+        { "slice-ms", required_argument, NULL, 'L' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -340,6 +347,7 @@ int main(int argc, char *argv[])
         case 's': slots = parse_long("--slots", optarg, 1, MAX_SLOTS); break;
         case 'w': work_ms = parse_long("--work-ms", optarg, 0, 1000); break;
         case 't': timeout_ms = parse_long("--timeout-ms", optarg, 1, 60000); break;
+        case 'L': slice_ms = parse_long("--slice-ms", optarg, 1, RUN_LIMIT_MS); break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
