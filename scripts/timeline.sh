@@ -79,10 +79,16 @@ awk -F, -v data="$tmp/data.tsv" -v gp="$tmp/settings.gp" '
       if (interval && (E[i] - S[i]) < length(label) * tmax / 110) label = ""
       label_y = y + 0.3
       if (!interval) {
-        near = (L[i] in last) && S[i] - last[L[i]] < tmax / 8
-        level[L[i]] = near ? (level[L[i]] + 1) % 3 : 0
-        last[L[i]] = S[i]
-        label_y = y + 0.24 + 0.2 * level[L[i]]
+        # The lowest of three rows above the lane where the label does not
+        # run into the previous one (a character is about tmax/140 wide),
+        # else the row that frees up first.
+        best = 0
+        for (k = 0; k < 3; k++) {
+          if (!((L[i], k) in ends) || ends[L[i], k] < S[i]) { best = k; break }
+          if (ends[L[i], k] < ends[L[i], best]) best = k
+        }
+        ends[L[i], best] = S[i] + (length(label) + 2) * tmax / 140
+        label_y = y + 0.24 + 0.2 * best
       }
       printf "%d\t%.6f\t%.6f\t%s\t%d\t%d\t%.2f\n", y, S[i], E[i], label,
              interval ? colour[T[i]] : 0, interval, label_y > data

@@ -20,9 +20,10 @@
  *   cd /tmp && ./wait_status            # a core file may land in /tmp
  *   ./wait_status --subreaper           # the orphan's new parent is us
  *   cat /proc/sys/kernel/core_pattern
+ *   ./wait_status --timeline t.csv && scripts/timeline.sh t.csv t.svg
  *
  * Exit: 0 shown as expected, 1 an error (or --subreaper not obeyed), 2 bad arguments.
- * Usage: wait_status [--subreaper]
+ * Usage: wait_status [--subreaper] [--timeline FILE]
  * Python: os.waitpid(), os.WIFEXITED(), os.WEXITSTATUS(), os.WTERMSIG(),
  *         os.WCOREDUMP(), multiprocessing.Process.exitcode (-N for signal N)
  */
@@ -36,17 +37,20 @@
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--subreaper]\n"
+            "Usage: %s [--subreaper] [--timeline FILE]\n"
             "Children exit, are killed, dump core, linger as a zombie, become an orphan.\n"
             "      --subreaper  become a child subreaper first: the orphan is re-parented\n"
             "                   to this process instead of init\n"
+            "      --timeline FILE  write fork, kill, exit, zombie and wait times as CSV\n"
+            "                   for scripts/timeline.sh (one lane per process)\n"
             "  -h, --help       this help\n",
             lab_progname);
     exit(status);
 }
 
-/* Reap pid (at most 10 s) and print the W* macros' view of its status. */
-static void reap_and_decode(pid_t pid)
+/* Reap pid (at most 10 s) and print the W* macros' view of its status.
+ * LANE names the child on the timeline. */
+static void reap_and_decode(pid_t pid, const char *lane)
 {
     int status;
     pid_t r = wait_child_for(pid, &status, 10000);
@@ -56,6 +60,8 @@ static void reap_and_decode(pid_t pid)
         kill_and_reap(pid);
         fatal("child %ld did not end within 10 s", (long)pid);
     }
+    char how[64];
+    lab_timeline_event(lane, "reaped: %s", describe_status(status, how, sizeof how));
     if (WIFEXITED(status))
         printf("  WIFEXITED=1 WEXITSTATUS=%d\n", WEXITSTATUS(status));
     else if (WIFSIGNALED(status))
@@ -133,14 +139,20 @@ static char proc_state(pid_t pid)
 static void show_zombie(void)
 {
     pid_t pid = fork_checked();
-    if (pid == 0)
+    if (pid == 0) {
+        lab_timeline_event("zombie child", "_exit(0)");
         _exit(0);
+    }
+    lab_timeline_event("parent", "fork zombie child");
     char state = 0;                     /* wait (bounded) for it to die */
     for (int i = 0; i < 5000 && (state = proc_state(pid)) != 'Z'; i++)
         sleep_ms(1);
+    double zombie_seen = lab_timeline_now();
+    sleep_ms(lab_timeline_on() ? 5 : 0);    /* a zombie wide enough to see */
     printf("zombie: child %ld exited; before waitpid /proc/%ld/stat says state %c\n",
            (long)pid, (long)pid, state);
-    reap_and_decode(pid);
+    lab_timeline_interval("zombie child", zombie_seen, lab_timeline_now(), "zombie (state Z)");
+    reap_and_decode(pid, "zombie child");
     printf("  after waitpid: /proc/%ld is %s\n", (long)pid,
            proc_state(pid) == 0 ? "gone (reaped)" : "still there");
 }
@@ -159,8 +171,11 @@ static bool read_int(int fd, int *value)
  * parent's pid and its own through the pipe. */
 static void grandchild(pid_t middle, int wfd)
 {
+    double orphaned_from = lab_timeline_now();
     for (int i = 0; i < 5000 && getppid() == middle; i++)
         sleep_ms(1);
+    lab_timeline_interval("grandchild", orphaned_from, lab_timeline_now(), "child of middle");
+    lab_timeline_event("grandchild", "re-parented to %ld", (long)getppid());
     int report[2] = { getppid(), getpid() };
     if (writen(wfd, report, sizeof report) == -1)
         err_exit("write - grandchild");
@@ -184,12 +199,14 @@ static void show_orphan(bool subreaper)
             grandchild(me, pfd[1]);
         printf("orphan: middle %ld forked grandchild %ld and exits now\n",
                (long)me, (long)pid);
+        lab_timeline_event("middle", "fork grandchild then _exit(0)");
         fflush(stdout);                 /* _exit does not flush */
         _exit(0);
     }
+    lab_timeline_event("parent", "fork middle");
     if (close(pfd[1]) == -1)            /* so EOF means the grandchild is done */
         errExit("close");
-    reap_and_decode(middle);
+    reap_and_decode(middle, "middle");
     if (!read_int(pfd[0], &new_ppid) || !read_int(pfd[0], &gc))
         fatal("the grandchild did not report within 5 s");
     char path[64], comm[64] = "?";
@@ -200,7 +217,7 @@ static void show_orphan(bool subreaper)
     if (subreaper) {
         if (new_ppid != getpid())
             fatal("--subreaper: expected ppid %ld, got %d", (long)getpid(), new_ppid);
-        reap_and_decode(gc);            /* it is our child now: we must reap it */
+        reap_and_decode(gc, "grandchild");  /* it is our child now: we must reap it */
     } else {
         int dummy;                      /* EOF: the grandchild has exited */
         (void)read_int(pfd[0], &dummy);
@@ -213,6 +230,7 @@ int main(int argc, char *argv[])
 {
     static const struct option options[] = {
         { "subreaper", no_argument, NULL, 'S' },
+        { "timeline", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -223,6 +241,7 @@ int main(int argc, char *argv[])
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (opt) {
         case 'S': subreaper = true; break;
+        case 'T': lab_timeline_open(optarg); break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
@@ -231,30 +250,41 @@ int main(int argc, char *argv[])
         usageErr("unexpected argument '%s'", argv[optind]);
     if (subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
         errExit("prctl PR_SET_CHILD_SUBREAPER");
+    lab_timeline_event("parent", "start");
 
     pid_t pid = fork_checked();
-    if (pid == 0)
+    if (pid == 0) {
+        lab_timeline_event("exit child", "_exit(3)");
         _exit(3);
+    }
+    lab_timeline_event("parent", "fork exit child");
     printf("exit: child %ld called _exit(3)\n", (long)pid);
-    reap_and_decode(pid);
+    reap_and_decode(pid, "exit child");
 
     pid = fork_checked();
     if (pid == 0) {
         alarm(30);                      /* a safety net: never outlive us long */
+        lab_timeline_event("killed child", "pause()");
         for (;;)
             pause();
     }
+    lab_timeline_event("parent", "fork killed child");
+    sleep_ms(lab_timeline_on() ? 2 : 0);    /* let it reach pause() on the picture */
     if (kill(pid, SIGKILL) == -1)
         errExit("kill");
+    lab_timeline_event("parent", "kill");
     printf("signal: child %ld killed with SIGKILL\n", (long)pid);
-    reap_and_decode(pid);
+    reap_and_decode(pid, "killed child");
 
     time_t before_core = time(NULL);
     pid = fork_checked();
-    if (pid == 0)
+    if (pid == 0) {
+        lab_timeline_event("core child", "abort()");
         core_child();
+    }
+    lab_timeline_event("parent", "fork core child");
     printf("core: child %ld raised its core limit and called abort()\n", (long)pid);
-    reap_and_decode(pid);
+    reap_and_decode(pid, "core child");
     explain_core(pid, before_core);
 
     show_zombie();

@@ -50,7 +50,7 @@ teardown() { _common_teardown; }
 @test "wait_status --help exits 0 and shows usage" {
     run wait_status --help
     assert_success
-    assert_line --index 0 "Usage: wait_status [--subreaper]"
+    assert_line --index 0 "Usage: wait_status [--subreaper] [--timeline FILE]"
 }
 
 @test "wait_status: bad arguments exit 2 with a message" {
@@ -59,4 +59,26 @@ teardown() { _common_teardown; }
     run --separate-stderr wait_status extra
     assert_failure 2
     [[ $stderr == *"unexpected argument 'extra'"* ]]
+}
+
+@test "wait_status --timeline: a lane per child, each reaped once with its status; the zombie lasts until the reap" {
+    load '../../helpers/pictures'
+    run_bounded 20 wait_status --subreaper --timeline t.csv
+    assert_success
+    timeline_ok t.csv
+    run timeline_lanes t.csv
+    assert_output "$(printf 'parent\nexit child\nkilled child\ncore child\nzombie child\nmiddle\ngrandchild')"
+    for lane in "exit child" "killed child" "core child" "zombie child" middle grandchild; do
+        [ "$(timeline_count t.csv "$lane" '^reaped: ')" -eq 1 ]
+    done
+    [ "$(timeline_count t.csv "exit child" '^reaped: exit 3$')" -eq 1 ]
+    [ "$(timeline_count t.csv "killed child" '^reaped: signal:SIGKILL$')" -eq 1 ]
+    [ "$(timeline_count t.csv parent '^fork ')" -eq 5 ]
+    [ "$(timeline_count t.csv grandchild "^re-parented to [0-9]+$")" -eq 1 ]
+    # The zombie interval starts after the child's _exit and ends by its reap.
+    run awk -F, '$1 == "zombie child" && $4 == "_exit(0)" { e = $2 }
+                 $1 == "zombie child" && $4 == "zombie (state Z)" { zs = $2; ze = $3 }
+                 $1 == "zombie child" && $4 ~ /^reaped/ { r = $2 }
+                 END { exit !(e != "" && e <= zs && zs < ze && ze <= r) }' t.csv
+    assert_success
 }
