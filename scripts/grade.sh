@@ -13,6 +13,7 @@
 #   start LIMIT [ARG...]   run BINARY in the background, in a process group of
 #                          its own, stdin on a pipe this script holds open;
 #                          LIMIT seconds bound the whole run (then SIGKILL)
+#   start_closed_std LIMIT [ARG...]   the same with fds 0 and 1 closed
 #   reach REGEX [SECS]     wait (bounded) until a stdout line matches
 #   signal_group SIG       send SIG to the program's process group (Ctrl-C)
 #   finish                 close its stdin (EOF), wait for it within LIMIT
@@ -97,11 +98,12 @@ children_pattern() {
     echo "${p:-none}"
 }
 
-# Every process still in the program's process group.
+# Every live process still in the program's process group (a zombie whose
+# parent has ended is its new parent's to reap, no longer the program's).
 group_members() {
     [[ -n $PID ]] || return 0
     ps -eo pid=,pgid=,stat=,args= 2>/dev/null |
-        awk -v g="$PID" '$2 == g { print $1, $3, $4 }'
+        awk -v g="$PID" '$2 == g && $3 !~ /^Z/ { print $1, $3, $4 }'
 }
 
 remember_children() {
@@ -137,11 +139,26 @@ start() {
     # A session (so a process group) of its own: a signal and the clean-up
     # reach its children too.  SIGINT back to its default: a background
     # command of a script would inherit it ignored.
-    setsid env --default-signal=INT,QUIT "$BIN" "$@" \
-        <"$G_TMP/stdin" >"$G_TMP/out" 2>"$G_TMP/err" {STDIN_FD}>&- &
+    if ((CLOSED_STD)); then     # fds 0 and 1 closed; stderr is the output
+        exec {STDIN_FD}>&-
+        STDIN_FD=
+        setsid env --default-signal=INT,QUIT "$BIN" "$@" 2>"$G_TMP/out" <&- >&- &
+    else
+        setsid env --default-signal=INT,QUIT "$BIN" "$@" \
+            <"$G_TMP/stdin" >"$G_TMP/out" 2>"$G_TMP/err" {STDIN_FD}>&- &
+    fi
     PID=$!
+    CLOSED_STD=0
     TIMED_OUT=0 STATUS=
     DEADLINE_NS=$(($(date +%s%N) + LIMIT * 1000000000))
+}
+
+# The same with stdin and stdout closed (what a daemon or a careless caller
+# gives); the program's stderr is its output then.
+CLOSED_STD=0
+start_closed_std() {
+    CLOSED_STD=1
+    start "$@"
 }
 
 now_ns() { date +%s%N; }
@@ -281,11 +298,15 @@ out_each_once() {
 }
 
 # Children of the running program in state Z (call between start and finish).
+# Children that are about to exit get half a second to do so first.
 no_zombie() {
-    local z
+    local z n i
+    for i in $(seq 50); do
+        ps -o stat= --ppid "$PID" 2>/dev/null | grep -qv '^Z' || break
+        sleep 0.01
+    done
     z=$(ps -o pid=,stat= --ppid "$PID" 2>/dev/null | awk '$2 ~ /^Z/ { print $1 }' | head -3)
     [[ -z $z ]] && return 0
-    local n
     n=$(ps -o stat= --ppid "$PID" 2>/dev/null | grep -c '^Z')
     echo "$n zombie(s): pid $(echo $z | sed 's/ /, pid /g') in state Z"
     return 1
