@@ -187,6 +187,32 @@ def loadavg():
         return NA
 
 
+def cpu_ticks():
+    """CPU time so far, in clock ticks: the machine's busy and total time
+    (/proc/stat) and what the caller's finished children used (cutime +
+    cstime of our parent, the bench runner, which waits for every benchmark
+    it starts).  Before and after a run, the difference tells how much of
+    the machine other processes used meanwhile."""
+    fields = read("/proc/stat", "").splitlines()[0].split()[1:9]
+    try:
+        user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in fields)
+    except ValueError:
+        return None
+    ours = 0
+    stat = read("/proc/%d/stat" % os.getppid(), "")
+    if ")" in stat:
+        rest = stat.rsplit(")", 1)[1].split()
+        ours = int(rest[13]) + int(rest[14])       # cutime, cstime
+    return {"busy": user + nice + system + irq + softirq, "steal": steal,
+            "total": user + nice + system + idle + iowait + irq + softirq + steal,
+            "ours": ours, "runner_pid": os.getppid()}
+
+
+# Above this share of the CPUs used by other processes during a run, the
+# report calls the machine busy.
+BUSY_SHARE = 0.10
+
+
 def mem_total_mib():
     for line in read("/proc/meminfo", "").splitlines():
         if line.startswith("MemTotal:"):
@@ -220,6 +246,7 @@ def describe():
         "cpu_mhz": cpu_mhz(),
         "timer_ns": timer_ns(),
         "load_before": loadavg(),
+        "cpu_ticks_before": cpu_ticks(),
         "governor": read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
         "mitigations": vulns or NA,
         "thp_enabled": selected("/sys/kernel/mm/transparent_hugepage/enabled"),
@@ -241,6 +268,14 @@ def add_after(path):
         print("machine.py: --after %s: %s" % (path, e), file=sys.stderr)
         return 2
     doc["load_after"] = loadavg()
+    before, after = doc.get("cpu_ticks_before"), cpu_ticks()
+    if (isinstance(before, dict) and after and before.get("runner_pid") == after["runner_pid"]
+            and after["total"] > before["total"]):
+        total = after["total"] - before["total"]
+        others = (after["busy"] - before["busy"]) - (after["ours"] - before["ours"])
+        doc["others_cpu_share"] = round(max(others, 0) / total, 4)
+        doc["steal_share"] = round((after["steal"] - before["steal"]) / total, 4)
+        doc["busy_machine"] = doc["others_cpu_share"] > BUSY_SHARE
     doc["date_utc_end"] = datetime.datetime.now(datetime.timezone.utc) \
                                   .strftime("%Y-%m-%dT%H:%M:%SZ")
     tmp = path + ".tmp"

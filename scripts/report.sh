@@ -85,6 +85,8 @@ v = m.get("virtualisation", {})
 virt = v.get("systemd_detect_virt", "?") if isinstance(v, dict) else v
 if isinstance(v, dict) and v.get("cpuinfo_hypervisor_flag"):
     virt += ", hypervisor"
+if m.get("hypervisor") not in (None, "none"):
+    virt += " (%s)" % m.get("hypervisor")
 print("machine: %s, %s CPUs, %s MiB; kernel %s; virtualisation %s; governor %s; THP %s"
       % (m.get("cpu_model"), m.get("cpus_online"), m.get("memory_mib"),
          m.get("kernel", "?").split()[0], virt, m.get("governor"), m.get("thp_enabled")))
@@ -94,11 +96,21 @@ print("built with %s; Google Benchmark %s; proclab %s%s"
 PY
 )
 
+# The answers first (scripts/answers.py: computed from the JSON), with one
+# ASCII plot for readers on a terminal.
+if ! python3 "$root/scripts/answers.py" --plot "$run" >"$sections/answers.txt" 2>"$sections/answers.err"; then
+  echo "report.sh: answers.py failed:" >&2
+  sed 's/^/  /' "$sections/answers.err" >&2
+  status=1
+fi
+
 {
   echo "proclab benchmark summary: $run"
   [[ -f $run/INCOMPLETE ]] && cat "$run/INCOMPLETE"
   [[ -f $run/FAILED ]] && cat "$run/FAILED"
   echo "$machine"
+  echo
+  cat "$sections/answers.txt"
   for f in "${families[@]+"${families[@]}"}"; do
     echo
     cat "$sections/$f.txt"
@@ -115,6 +127,12 @@ PY
   echo
   echo "Full machine description: [machine.json](machine.json); exact commands:"
   echo "[command.txt](command.txt). How to read these numbers: docs/methodology.md."
+  echo
+  echo "## Answers"
+  echo
+  echo '```text'
+  cat "$sections/answers.txt"
+  echo '```'
   for f in "${families[@]+"${families[@]}"}"; do
     echo
     echo "## $f"
