@@ -5,9 +5,9 @@ Prints a Markdown table, one row per mechanism of RUNDIR/ipc.json: the
 64-byte round trip (median and p99) on one CPU and across two, and the
 one-way throughput of 64 KiB messages across two CPUs, with the run's
 floors underneath.  Numbers come from the JSON through scripts/lib/results.py;
-docs/labs/ipc.md holds this script's output for results/reference/ between
+docs/labs/ipc.md holds this script's output for results/reference/amd-epyc-pvm/ between
 two markers, and a test checks the page still matches it:
-    python3 scripts/families/ipc/doc_table.py results/reference"""
+    python3 scripts/families/ipc/doc_table.py results/reference/amd-epyc-pvm"""
 
 import os
 import sys
