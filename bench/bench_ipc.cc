@@ -946,7 +946,9 @@ int main(int argc, char **argv)
              return pairs_mode;
          }},
         {"list", "list the mechanisms, their largest message and skipped sizes, then exit",
-         [](const char *) {
+         [](const char *v) {
+             if (*v != '\0')
+                 return false;      // --list takes no value
              list_mechs();
              std::exit(0);
              return true;

@@ -365,7 +365,18 @@ int main(int argc, char **argv)
                  pin_cpu = -1;
                  return true;
              }
-             return parse_int(v, 0, CPU_SETSIZE - 1, &pin_cpu);
+             if (!parse_int(v, 0, CPU_SETSIZE - 1, &pin_cpu))
+                 return false;
+             // A CPU this process may not run on is a bad argument, not a
+             // run that silently goes unpinned.
+             int cpus[CPU_SETSIZE];
+             int n = pl_cpus_allowed(cpus, CPU_SETSIZE);
+             if (std::find(cpus, cpus + (n > 0 ? n : 0), pin_cpu) == cpus + (n > 0 ? n : 0)) {
+                 std::fprintf(stderr, "bench_spawn: CPU %d is not one this process may run on\n",
+                              pin_cpu);
+                 return false;
+             }
+             return true;
          }},
         {"warmup", "N: untimed spawns before each run (default 3)",
          [](const char *v) { return parse_int(v, 0, 1000000, &warmup_spawns); }},

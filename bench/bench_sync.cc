@@ -146,9 +146,11 @@ int main(int argc, char **argv)
     std::vector<pl_flag> flags = {
         {"kill-worker-after", "(testing) SIGKILL worker 0 after N rounds",
          [](const char *v) {
+             // Range-checked before the cast: 4294967297 must not become 1.
              char *end;
+             errno = 0;
              long n = std::strtol(v, &end, 10);
-             if (*v == '\0' || *end != '\0' || n < 0)
+             if (*v == '\0' || *end != '\0' || errno || n < 0 || n > INT_MAX)
                  return false;
              kill_worker_after = (int)n;
              return true;
