@@ -569,6 +569,10 @@ int main(int argc, char *argv[])
     printf("port=%d\n", port);
     printf("%s: %d workers, mode %s, listening on 127.0.0.1:%d (pid %ld)\n",
            lab_progname, n, mode_names[mode], port, (long)getpid());
+    printf("%s: worker pids", lab_progname);
+    for (int i = 0; i < n; i++)
+        printf(" %ld", (long)w[i].pid);
+    printf("\n");
     fflush(stdout);
 
     bool failed = false;
