@@ -23,37 +23,39 @@
 //
 // cross:0 pins both processes to one CPU, cross:1 to two (core/placement.h).
 // A size above a mechanism's max_msg is not registered (--list says which).
+//
+// What is not registration lives elsewhere: the message format and the
+// partner's side in ipc/message.c; the partner, its watcher thread and
+// Ctrl-C handling in core/session.h and core/stop.h; running the reference
+// program in core/run.h.
 #include "core/gbench.hh"
 
 extern "C" {
 #include "core/clock.h"
 #include "core/histogram.h"
-#include "core/partner.h"
 #include "core/placement.h"
+#include "core/run.h"
+#include "core/session.h"
+#include "core/stop.h"
 #include "ipc/common.h"
 #include "ipc/floor.h"
 #include "ipc/mech.h"
+#include "ipc/message.h"
 }
 
 #include <cerrno>
-#include <climits>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <poll.h>
 #include <string>
-#include <pthread.h>
-#include <sys/eventfd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
 namespace {
 
-const uint64_t STOP = UINT64_MAX;      // sequence number that ends a run
 const int START_TIMEOUT_MS = 5000;     // partner set-up (pl_partner_start)
 const int STOP_TIMEOUT_MS = 1000;      // partner exit after the stop message
 const int REPORT_TIMEOUT_MS = 10000;   // receiver's report at the end of a stream
@@ -62,253 +64,35 @@ const int LATENCY_WARMUP = 200;        // round trips before timing
 const int STREAM_WARMUP = 32;          // messages before timing
 
 long kill_partner_after = -1;          // test hook: --kill-partner-after=N
+long corrupt_after = -1;               // test hook: --corrupt-after=N
+bool stop_during_start = false;        // test hook: --stop-during-start
 std::string pairs_mech;                // --pairs=all [MECH]: "" = normal run
 bool pairs_mode = false;
 
-// ---- the watcher: a dead partner must never leave the parent blocked ------
-// The partner's SIGCHLD interrupts a blocked call -- unless it lands just
-// BEFORE the call (a message queue's receive, a futex wait: nothing else
-// wakes them).  So while a session runs, a watcher thread waits on the
-// partner (a pidfd; no cost while it lives) and, once it is gone, sends
-// SIGALRM to the measuring thread every 10 ms until the session closes:
-// whatever blocking call it is in, or enters, fails with EINTR.  The same
-// thread is the watchdog: after WATCHDOG_S it kills the partner.  It runs
-// with every signal blocked, so signals meant for the process (a mechanism's
-// doorbell, SIGCHLD) still go to the measuring thread.
-volatile pid_t watched_pid = 0;
-
-void on_alarm(int)
+std::string partner_ended(int rc)
 {
-    // Nothing to do: being delivered interrupts the blocked call.
-}
-
-struct watcher {
-    pthread_t thread{};
-    pthread_t target{};
-    pid_t pid = 0;
-    int pidfd = -1;
-    int stop_fd = -1;       // eventfd: the session closes
-    bool running = false;
-};
-
-bool wait_stop(int stop_fd, int ms)
-{
-    struct pollfd pfd = {stop_fd, POLLIN, 0};
-    return poll(&pfd, 1, ms) > 0;
-}
-
-void *watch(void *arg)
-{
-    watcher *w = static_cast<watcher *>(arg);
-    uint64_t deadline = pl_now_ns() + (uint64_t)WATCHDOG_S * 1000000000u;
-    for (;;) {                                  // wait for the partner to go
-        uint64_t now = pl_now_ns();
-        if (now >= deadline) {
-            kill(w->pid, SIGKILL);              // hung: the watchdog
-            deadline = UINT64_MAX;
-        }
-        struct pollfd pfd[2] = {{w->stop_fd, POLLIN, 0}, {w->pidfd, POLLIN, 0}};
-        int n = poll(pfd, w->pidfd >= 0 ? 2 : 1, 50);
-        if (n > 0 && (pfd[0].revents & POLLIN))
-            return nullptr;
-        siginfo_t si;
-        si.si_pid = 0;
-        bool gone = (n > 0 && (pfd[1].revents & POLLIN)) ||
-                    (waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-                     si.si_pid == w->pid);
-        if (gone)
-            break;
-    }
-    do
-        pthread_kill(w->target, SIGALRM);
-    while (!wait_stop(w->stop_fd, 10));
-    return nullptr;
-}
-
-bool watcher_start(watcher *w, pid_t pid)
-{
-    w->pid = pid;
-    w->target = pthread_self();
-    w->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);    // -1: waitid every 50 ms
-    w->stop_fd = eventfd(0, EFD_CLOEXEC);
-    if (w->stop_fd == -1)
-        return false;
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);             // inherited by the thread
-    w->running = pthread_create(&w->thread, nullptr, watch, w) == 0;
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    return w->running;
-}
-
-void watcher_stop(watcher *w)
-{
-    if (w->running) {
-        uint64_t one = 1;
-        while (write(w->stop_fd, &one, sizeof one) == -1 && errno == EINTR)
-            ;
-        pthread_join(w->thread, nullptr);
-        w->running = false;
-    }
-    if (w->pidfd >= 0)
-        ::close(w->pidfd);
-    if (w->stop_fd >= 0)
-        ::close(w->stop_fd);
-    w->pidfd = w->stop_fd = -1;
-}
-
-// ---- Ctrl-C and SIGTERM: clean up, then die of the signal ---------------
-// Inside a session (named objects exist, a partner runs) the handler only
-// kills the partner; the blocked call fails, the session closes (detach
-// removes every object) and then re-raises the signal.  Outside one there
-// is nothing to remove: die at once.
-volatile sig_atomic_t in_session = 0;
-volatile sig_atomic_t stop_signal = 0;
-
-void on_stop(int sig)
-{
-    stop_signal = sig;
-    if (!in_session) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    pid_t p = watched_pid;
-    if (p > 0)
-        kill(p, SIGKILL);
-}
-
-void die_if_stopped()
-{
-    if (stop_signal) {
-        signal(stop_signal, SIG_DFL);
-        raise(stop_signal);
-    }
-}
-
-void install_handlers()
-{
-    struct sigaction sa;
-    std::memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_alarm;  // no SA_RESTART: interrupts a blocked call
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGALRM, &sa, nullptr);
-    sa.sa_handler = on_stop;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-}
-
-// ---- messages -------------------------------------------------------------
-void put_seq(unsigned char *buf, size_t len, uint64_t seq)
-{
-    std::memcpy(buf, &seq, sizeof seq);
-    if (len >= 2 * sizeof seq) {
-        uint64_t tail = ~seq;
-        std::memcpy(buf + len - sizeof tail, &tail, sizeof tail);
-    }
-}
-
-uint64_t get_seq(const unsigned char *buf)
-{
-    uint64_t seq;
-    std::memcpy(&seq, buf, sizeof seq);
-    return seq;
-}
-
-bool tail_ok(const unsigned char *buf, size_t len, uint64_t seq)
-{
-    if (len < 2 * sizeof seq)
-        return true;
-    uint64_t tail;
-    std::memcpy(&tail, buf + len - sizeof tail, sizeof tail);
-    return tail == ~seq;
-}
-
-// What the stream receiver sends back over the control socket.
-struct stream_report {
-    uint64_t count;    // messages received (the stop message not counted)
-    uint64_t sum;      // sum of their sequence numbers
-    uint64_t bad;      // out of order, repeated or with a wrong tail
-    uint64_t pad;
-};
-
-enum mode { PINGPONG, STREAM };
-
-struct partner_arg {
-    const pl_mech *m;
-    pl_chan *ch;
-    size_t bytes;
-    mode how;
-};
-
-// The partner: attach, say ready, then echo (ping-pong) or count (stream).
-// Exit codes: 0 fine, 10 attach, 11 recv, 12 send, 13 report, 14 memory.
-int partner_main(void *argp, int ctl_fd)
-{
-    partner_arg *a = static_cast<partner_arg *>(argp);
-    unsigned char *buf = static_cast<unsigned char *>(std::calloc(1, a->bytes));
-    int rc = 0;
-    if (!buf)
-        return 14;
-    if (a->m->attach(a->ch, 1, getppid()) == -1) {
-        std::free(buf);
-        return 10;
-    }
-    if (pl_partner_ready(ctl_fd) == -1)
-        rc = 13;
-    stream_report r = {0, 0, 0, 0};
-    uint64_t last = 0;
-    while (rc == 0) {
-        if (a->m->recv(a->ch, 1, buf, a->bytes) == -1) {
-            rc = 11;
-            break;
-        }
-        uint64_t seq = get_seq(buf);
-        if (seq == STOP) {
-            if (a->how == STREAM && pl_ipc_write_full(ctl_fd, &r, sizeof r) == -1)
-                rc = 13;
-            break;
-        }
-        if (a->how == PINGPONG) {
-            if (a->m->send(a->ch, 1, buf, a->bytes) == -1)
-                rc = 12;
-            continue;
-        }
-        if (seq <= last || !tail_ok(buf, a->bytes, seq))
-            r.bad++;
-        last = seq;
-        r.count++;
-        r.sum += seq;
-    }
-    a->m->detach(a->ch, 1);
-    std::free(buf);
-    return rc;
-}
-
-std::string why(const char *what, int err)
-{
-    std::string s = std::string(what) + ": " + std::strerror(err);
-    if (pl_partner_exited)
-        s += " (the partner died)";
-    return s;
+    return "the partner ended with " +
+           (rc >= 128 ? "signal " + std::to_string(rc - 128) : "exit code " + std::to_string(rc)) +
+           " (" + pl_partner_exit_text(rc) + ")";
 }
 
 // ---- one channel with its partner, for one benchmark call ------------------
 struct session {
     const pl_mech *m = nullptr;
     pl_chan *ch = nullptr;
-    pl_partner p{};
-    partner_arg arg{};
+    pl_session s;
+    pl_ipc_partner_arg arg{};
     unsigned char *buf = nullptr;
     bool pinned = false;
-    watcher w;
+
+    session() { pl_session_init(&s); }
 
     // false: state already has the error.
-    bool open(benchmark::State &state, const pl_mech *mech, size_t bytes, mode how,
+    bool open(benchmark::State &state, const pl_mech *mech, size_t bytes, pl_ipc_mode how,
               const pl_placement &where)
     {
         m = mech;
-        in_session = 1;
+        pl_stop_session_begin();
         buf = static_cast<unsigned char *>(std::calloc(1, bytes));
         if (!buf) {
             state.SkipWithError("out of memory");
@@ -316,31 +100,27 @@ struct session {
         }
         std::memset(buf, 0x5a, bytes);
         if (pl_pin_self(where.self) == -1) {
-            state.SkipWithError(why("pinning the parent", errno).c_str());
+            state.SkipWithError(fail("pinning the parent", errno).c_str());
             return false;
         }
         pinned = true;
         ch = m->create(bytes);
         if (!ch) {
-            state.SkipWithError(why("create", errno).c_str());
+            state.SkipWithError(fail("create", errno).c_str());
             return false;
         }
-        arg = partner_arg{m, ch, bytes, how};
-        if (pl_partner_start(&p, where.partner, partner_main, &arg, START_TIMEOUT_MS) == -1) {
-            int e = errno;
-            std::string msg = why("starting the partner", e);
-            if (p.reaped && WIFEXITED(p.status))
-                msg += " (partner exit " + std::to_string(WEXITSTATUS(p.status)) +
-                       (WEXITSTATUS(p.status) == 10 ? ": its attach failed)" : ")");
+        arg = pl_ipc_partner_arg{m, ch, bytes, how};
+        if (stop_during_start)      // a Ctrl-C before the partner's pid is known
+            raise(SIGINT);
+        if (pl_session_start(&s, where.partner, pl_ipc_partner_main, &arg, START_TIMEOUT_MS,
+                             WATCHDOG_S) == -1) {
+            std::string msg = fail("starting the partner", errno);
+            if (s.p.reaped && WIFEXITED(s.p.status) && WEXITSTATUS(s.p.status) != 0)
+                msg += " (" + partner_ended(WEXITSTATUS(s.p.status)) + ")";
             state.SkipWithError(msg.c_str());
             return false;
         }
-        watched_pid = p.pid;
-        if (!watcher_start(&w, p.pid)) {
-            state.SkipWithError(why("starting the watcher thread", errno).c_str());
-            return false;
-        }
-        if (m->attach(ch, 0, p.pid) == -1) {
+        if (m->attach(ch, 0, s.p.pid) == -1) {
             state.SkipWithError(fail("attach", errno).c_str());
             return false;
         }
@@ -351,19 +131,16 @@ struct session {
     // everything.  Reports a partner that did not end cleanly.
     void close(benchmark::State &state, bool send_stop)
     {
-        watcher_stop(&w);   // before the partner's normal exit can look like death
-        if (p.pid > 0 && send_stop && !state.error_occurred()) {
-            put_seq(buf, arg.bytes, STOP);
+        pl_session_unwatch(&s);   // before the partner's normal exit can look like death
+        if (s.p.pid > 0 && send_stop && !state.error_occurred()) {
+            pl_msg_put(buf, arg.bytes, PL_MSG_STOP);
             if (m->send(ch, 0, buf, arg.bytes) == -1)
                 state.SkipWithError(fail("sending stop", errno).c_str());
         }
-        bool had = p.pid > 0;
-        int rc = had ? pl_partner_stop(&p, STOP_TIMEOUT_MS) : 0;
-        watched_pid = 0;
+        bool had = s.p.pid > 0;
+        int rc = pl_session_stop(&s, STOP_TIMEOUT_MS);
         if (had && rc != 0 && !state.error_occurred())
-            state.SkipWithError(("the partner ended with " +
-                                 (rc >= 128 ? "signal " + std::to_string(rc - 128)
-                                            : "exit code " + std::to_string(rc))).c_str());
+            state.SkipWithError(partner_ended(rc).c_str());
         if (ch)
             m->detach(ch, 0);
         ch = nullptr;
@@ -372,31 +149,28 @@ struct session {
         pinned = false;
         std::free(buf);
         buf = nullptr;
-        in_session = 0;
-        die_if_stopped();
+        pl_stop_session_end();     // dies here of a Ctrl-C that came
     }
 
     // After a failed call: the partner's death may show (EOF, EPIPE) before
     // its SIGCHLD has set pl_partner_exited; look for up to 200 ms.
     std::string fail(const char *what, int err)
     {
-        std::string s = std::string(what) + ": " + std::strerror(err);
-        if (stop_signal)
-            return s + " (interrupted)";
-        bool dead = pl_partner_exited != 0;
-        for (int i = 0; i < 20 && !dead; i++) {
-            dead = !pl_partner_alive(&p);
+        std::string msg = std::string(what) + ": " + std::strerror(err);
+        if (pl_stop_requested())
+            return msg + " (interrupted)";
+        bool dead = pl_partner_exited != 0 || s.p.reaped;
+        for (int i = 0; i < 20 && !dead && s.p.pid > 0; i++) {
+            dead = !pl_partner_alive(&s.p);
             if (!dead)
                 usleep(10000);
         }
-        return dead ? s + " (the partner died)" : s;
+        return dead ? msg + " (the partner died)" : msg;
     }
 };
 
 // After a SkipWithError before the timed loop: enter the loop anyway (it
-// runs no iteration).  Google Benchmark 1.7 reports a run that never
-// entered its loop with 0 iterations, and aborts the whole program when the
-// repetitions of one benchmark disagree on their iteration count.
+// runs no iteration; see pl_skip in core/gbench.hh).
 void skip_loop(benchmark::State &state)
 {
     for (auto _ : state)
@@ -406,9 +180,7 @@ void skip_loop(benchmark::State &state)
 bool pick(benchmark::State &state, int cross, pl_placement *where)
 {
     if (pl_placement_pick(cross, where) == -1) {
-        state.SkipWithError(cross ? "cross placement needs two allowed CPUs"
-                                  : "no CPU to run on");
-        skip_loop(state);
+        pl_skip(state, cross ? "cross placement needs two allowed CPUs" : "no CPU to run on");
         return false;
     }
     return true;
@@ -416,8 +188,8 @@ bool pick(benchmark::State &state, int cross, pl_placement *where)
 
 void kill_hook(session &s, long done)
 {
-    if (kill_partner_after >= 0 && done == kill_partner_after && s.p.pid > 0)
-        kill(s.p.pid, SIGKILL);
+    if (kill_partner_after >= 0 && done == kill_partner_after && s.s.p.pid > 0)
+        kill(s.s.p.pid, SIGKILL);
 }
 
 // ---- latency: ping-pong ----------------------------------------------------
@@ -427,11 +199,10 @@ void run_pingpong(benchmark::State &state, const pl_mech *m, size_t bytes,
     pl_hist *h = pl_hist_new();
     session s;
     if (!h) {
-        state.SkipWithError("out of memory");
-        skip_loop(state);
+        pl_skip(state, "out of memory");
         return;
     }
-    if (!s.open(state, m, bytes, PINGPONG, where)) {
+    if (!s.open(state, m, bytes, PL_PINGPONG, where)) {
         s.close(state, false);
         skip_loop(state);
         pl_hist_free(h);
@@ -440,7 +211,7 @@ void run_pingpong(benchmark::State &state, const pl_mech *m, size_t bytes,
     uint64_t seq = 0;
     long done = 0;
     auto round_trip = [&]() -> bool {
-        put_seq(s.buf, bytes, ++seq);
+        pl_msg_put(s.buf, bytes, ++seq);
         if (m->send(s.ch, 0, s.buf, bytes) == -1) {
             state.SkipWithError(s.fail("send", errno).c_str());
             return false;
@@ -449,8 +220,8 @@ void run_pingpong(benchmark::State &state, const pl_mech *m, size_t bytes,
             state.SkipWithError(s.fail("recv", errno).c_str());
             return false;
         }
-        if (get_seq(s.buf) != seq) {
-            state.SkipWithError(("reply carried message " + std::to_string(get_seq(s.buf)) +
+        if (pl_msg_seq(s.buf) != seq) {
+            state.SkipWithError(("reply carried message " + std::to_string(pl_msg_seq(s.buf)) +
                                  ", expected " + std::to_string(seq)).c_str());
             return false;
         }
@@ -482,7 +253,6 @@ void run_pingpong(benchmark::State &state, const pl_mech *m, size_t bytes,
     state.counters["cpu_b"] = where.partner;
     pl_hist_free(h);
 }
-
 void bm_latency(benchmark::State &state, const pl_mech *m)
 {
     pl_placement where;
@@ -499,7 +269,7 @@ void bm_pairs(benchmark::State &state, const pl_mech *m)
 // ---- throughput: one-way stream ------------------------------------------
 // Wait for the receiver's report; a mechanism that may drop gets its stop
 // message again every 20 ms (the first one may have been dropped too).
-bool await_report(benchmark::State &state, session &s, stream_report *r)
+bool await_report(benchmark::State &state, session &s, pl_stream_report *r)
 {
     size_t got = 0;
     uint64_t deadline = pl_now_ns() + (uint64_t)REPORT_TIMEOUT_MS * 1000000u;
@@ -509,15 +279,15 @@ bool await_report(benchmark::State &state, session &s, stream_report *r)
             state.SkipWithError("no report from the receiver (stop message lost?)");
             return false;
         }
-        struct pollfd pfd = {s.p.ctl_fd, POLLIN, 0};
+        struct pollfd pfd = {s.s.p.ctl_fd, POLLIN, 0};
         int n = poll(&pfd, 1, may_drop ? 20 : 100);
         if (n == 0 && may_drop) {
-            put_seq(s.buf, s.arg.bytes, STOP);
+            pl_msg_put(s.buf, s.arg.bytes, PL_MSG_STOP);
             s.m->send(s.ch, 0, s.buf, s.arg.bytes);   // best effort
         }
         if (n <= 0)
             continue;                                   // EINTR, timeout
-        ssize_t k = read(s.p.ctl_fd, (char *)r + got, sizeof *r - got);
+        ssize_t k = read(s.s.p.ctl_fd, (char *)r + got, sizeof *r - got);
         if (k == 0) {
             state.SkipWithError("the receiver died before reporting (the partner died)");
             return false;
@@ -535,7 +305,7 @@ void bm_throughput(benchmark::State &state, const pl_mech *m)
     session s;
     if (!pick(state, (int)state.range(1), &where))
         return;
-    if (!s.open(state, m, bytes, STREAM, where)) {
+    if (!s.open(state, m, bytes, PL_STREAM, where)) {
         s.close(state, false);
         skip_loop(state);
         return;
@@ -543,7 +313,9 @@ void bm_throughput(benchmark::State &state, const pl_mech *m)
     uint64_t seq = 0, sum = 0;
     long done = 0;
     auto send_one = [&]() -> bool {
-        put_seq(s.buf, bytes, ++seq);
+        pl_msg_put(s.buf, bytes, ++seq);
+        if (corrupt_after >= 0 && done == corrupt_after && seq > (uint64_t)STREAM_WARMUP)
+            pl_msg_corrupt(s.buf, bytes);
         if (m->send(s.ch, 0, s.buf, bytes) == -1) {
             state.SkipWithError(s.fail("send", errno).c_str());
             return false;
@@ -556,7 +328,7 @@ void bm_throughput(benchmark::State &state, const pl_mech *m)
         ok = send_one();
     if (!ok)
         skip_loop(state);
-    stream_report r = {0, 0, 0, 0};
+    pl_stream_report r = {0, 0, 0, 0};
     bool reported = false;
     if (ok) {
         const benchmark::IterationCount last = state.max_iterations;
@@ -566,7 +338,7 @@ void bm_throughput(benchmark::State &state, const pl_mech *m)
                 break;
             if (++done == last) {
                 // The end, still timed: stop, and wait until all was received.
-                put_seq(s.buf, bytes, STOP);
+                pl_msg_put(s.buf, bytes, PL_MSG_STOP);
                 if (m->send(s.ch, 0, s.buf, bytes) == -1) {
                     state.SkipWithError(s.fail("sending stop", errno).c_str());
                     break;
@@ -628,8 +400,34 @@ int line_partner(void *arg, int ctl_fd)
     pl_floor_line *l = static_cast<pl_floor_line *>(arg);
     pid_t parent = getppid();
     if (pl_partner_ready(ctl_fd) == -1)
-        return 13;
-    return pl_floor_line_serve(l, parent) == 0 ? 0 : 11;
+        return PL_PARTNER_REPORT;
+    return pl_floor_line_serve(l, parent) == 0 ? PL_PARTNER_OK : PL_PARTNER_RECV;
+}
+
+void time_cacheline(benchmark::State &state, pl_floor_line *l, pl_session *s, pl_hist *h)
+{
+    long done = 0;
+    bool ok = true;
+    for (int i = 0; i < 1000 && ok; i++)
+        ok = pl_floor_line_roundtrip(l) == 0;
+    if (!ok)
+        state.SkipWithError((std::string("warm-up: ") + std::strerror(errno)).c_str());
+    uint64_t prev = pl_now_ns();
+    for (auto _ : state) {
+        if (!ok)
+            break;      // the error is set: no iteration runs anyway
+        if (kill_partner_after >= 0 && done == kill_partner_after)
+            kill(s->p.pid, SIGKILL);
+        if (pl_floor_line_roundtrip(l) == -1) {
+            state.SkipWithError((std::string("round trip: ") + std::strerror(errno)).c_str());
+            break;
+        }
+        uint64_t now = pl_now_ns();
+        pl_hist_add(h, now - prev);
+        prev = now;
+        done++;
+    }
+    state.SetItemsProcessed(done);
 }
 
 void bm_cacheline(benchmark::State &state)
@@ -639,136 +437,68 @@ void bm_cacheline(benchmark::State &state)
         return;
     pl_floor_line *l = pl_floor_line_new();
     pl_hist *h = pl_hist_new();
-    pl_partner p{};
-    long done = 0;
-    in_session = 1;
+    pl_session s;
+    pl_session_init(&s);
+    pl_stop_session_begin();
     if (!l || !h) {
-        state.SkipWithError("out of memory");
-        skip_loop(state);
+        pl_skip(state, "out of memory");
     } else if (pl_pin_self(where.self) == -1) {
-        state.SkipWithError(why("pinning the parent", errno).c_str());
-        skip_loop(state);
-    } else if (pl_partner_start(&p, where.partner, line_partner, l, START_TIMEOUT_MS) == -1) {
-        state.SkipWithError(why("starting the partner", errno).c_str());
-        skip_loop(state);
+        pl_skip(state, std::string("pinning the parent: ") + std::strerror(errno));
+    } else if (pl_session_start(&s, where.partner, line_partner, l, START_TIMEOUT_MS,
+                                WATCHDOG_S) == -1) {
+        pl_skip(state, std::string("starting the partner: ") + std::strerror(errno));
     } else {
-        watched_pid = p.pid;
-        bool ok = true;
-        for (int i = 0; i < 1000 && ok; i++)
-            ok = pl_floor_line_roundtrip(l) == 0;
-        if (!ok)
-            state.SkipWithError(why("warm-up", errno).c_str());
-        uint64_t prev = pl_now_ns();
-        for (auto _ : state) {
-            if (!ok)
-                break;      // the error is set: no iteration runs anyway
-            if (kill_partner_after >= 0 && done == kill_partner_after)
-                kill(p.pid, SIGKILL);
-            if (pl_floor_line_roundtrip(l) == -1) {
-                state.SkipWithError(why("round trip", errno).c_str());
-                break;
-            }
-            uint64_t now = pl_now_ns();
-            pl_hist_add(h, now - prev);
-            prev = now;
-            done++;
-        }
+        time_cacheline(state, l, &s, h);
+        pl_session_unwatch(&s);
         pl_floor_line_stop(l);
-        int rc = pl_partner_stop(&p, STOP_TIMEOUT_MS);
-        watched_pid = 0;
+        int rc = pl_session_stop(&s, STOP_TIMEOUT_MS);
         if (rc != 0 && !state.error_occurred())
-            state.SkipWithError(("the partner ended with " + std::to_string(rc)).c_str());
+            state.SkipWithError(partner_ended(rc).c_str());
     }
     pl_unpin_self();
-    state.SetItemsProcessed(done);
     if (h)
         pl_set_latency_counters(state, h);
     state.counters["cpu_a"] = where.self;
     state.counters["cpu_b"] = where.partner;
     pl_hist_free(h);
     pl_floor_line_free(l);
-    in_session = 0;
-    die_if_stopped();
+    pl_stop_session_end();
 }
 
 // ---- the reference program -----------------------------------------------
-std::string self_dir()
-{
-    char path[4096];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-    if (n <= 0)
-        return ".";
-    path[n] = '\0';
-    char *slash = std::strrchr(path, '/');
-    if (slash)
-        *slash = '\0';
-    return path;
-}
-
 long ref_round_trips = 3000;
 
-// Run ref_pipe_pingpong CPU_A CPU_B N 64; its stdout is one number, ns per
-// round trip.  Bounded: killed after 30 s.
+// Run ref_pipe_pingpong CPU_A CPU_B N BYTES; its stdout is one number, ns
+// per round trip.  Bounded: killed after 30 s.
 bool run_ref(int a, int b, long n, size_t bytes, double *ns, std::string *err)
 {
-    std::string prog = self_dir() + "/ref_pipe_pingpong";
+    char dir[4096];
+    if (pl_self_dir(dir, sizeof dir) == -1) {
+        *err = std::string("finding our directory: ") + std::strerror(errno);
+        return false;
+    }
+    std::string prog = std::string(dir) + "/ref_pipe_pingpong";
     if (access(prog.c_str(), X_OK) == -1) {
         *err = prog + " not found (make tools)";
         return false;
     }
     std::string args[4] = {std::to_string(a), std::to_string(b), std::to_string(n),
                            std::to_string(bytes)};
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) == -1) {
-        *err = why("pipe", errno);
+    char *argv[] = {&prog[0], &args[0][0], &args[1][0], &args[2][0], &args[3][0], nullptr};
+    char out[256];
+    int status = pl_run_capture(prog.c_str(), argv, nullptr, out, sizeof out, 30000);
+    if (status == -1) {
+        *err = "ref_pipe_pingpong: " + std::string(std::strerror(errno));
         return false;
     }
-    std::fflush(nullptr);
-    pid_t pid = fork();
-    if (pid == -1) {
-        *err = why("fork", errno);
-        ::close(out[0]);
-        ::close(out[1]);
-        return false;
-    }
-    if (pid == 0) {
-        dup2(out[1], STDOUT_FILENO);
-        signal(SIGPIPE, SIG_DFL);
-        execl(prog.c_str(), prog.c_str(), args[0].c_str(), args[1].c_str(),
-              args[2].c_str(), args[3].c_str(), (char *)nullptr);
-        _exit(127);
-    }
-    ::close(out[1]);
-    std::string text;
-    uint64_t deadline = pl_now_ns() + 30ull * 1000000000u;
-    char chunk[256];
-    for (;;) {
-        if (pl_now_ns() > deadline) {
-            kill(pid, SIGKILL);
-            break;
-        }
-        struct pollfd pfd = {out[0], POLLIN, 0};
-        if (poll(&pfd, 1, 100) <= 0)
-            continue;
-        ssize_t k = read(out[0], chunk, sizeof chunk);
-        if (k == -1 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            break;
-        text.append(chunk, (size_t)k);
-    }
-    ::close(out[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-        ;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         *err = "ref_pipe_pingpong failed (status " + std::to_string(status) + ")";
         return false;
     }
     char *end;
-    *ns = std::strtod(text.c_str(), &end);
-    if (end == text.c_str() || *ns <= 0) {
-        *err = "ref_pipe_pingpong printed '" + text + "'";
+    *ns = std::strtod(out, &end);
+    if (end == out || *ns <= 0) {
+        *err = "ref_pipe_pingpong printed '" + std::string(out) + "'";
         return false;
     }
     return true;
@@ -879,6 +609,11 @@ void register_all(pl_suite suite)
             skipped += (skipped.empty() ? "" : " | ") + k;
     }
     benchmark::AddCustomContext("ipc_skipped_sizes", skipped.empty() ? "none" : skipped);
+    // The registry, in order: scripts take names (and plot colours) from here.
+    std::string names;
+    for (const pl_mech *const *m = pl_mechs; *m; m++)
+        names += (names.empty() ? "" : " ") + std::string((*m)->name);
+    benchmark::AddCustomContext("ipc_mechanisms", names);
 
     auto *mc = benchmark::RegisterBenchmark("ipc_floor/memcpy", bm_memcpy);
     for (int64_t b : sz.throughput)
@@ -924,7 +659,12 @@ int main(int argc, char **argv)
 {
     // A dead reader must be EPIPE from write(), not a fatal signal.
     signal(SIGPIPE, SIG_IGN);
-    install_handlers();
+    // Ctrl-C/SIGTERM in a session kill the partner; the session then removes
+    // its objects and dies of the signal.
+    if (pl_stop_install(pl_partner_kill_all) == -1) {
+        std::perror("bench_ipc: sigaction");
+        return 1;
+    }
 
     // `--pairs=all MECH`: take the mechanism name out before the shared
     // parser, which would reject a bare word.
@@ -955,6 +695,13 @@ int main(int argc, char **argv)
          }},
         {"kill-partner-after", "=N (testing) SIGKILL the partner after N round trips/messages",
          [](const char *v) { return parse_count(v, &kill_partner_after); }},
+        {"corrupt-after", "=N (testing) spoil the Nth timed message of every stream",
+         [](const char *v) { return parse_count(v, &corrupt_after); }},
+        {"stop-during-start", "(testing) raise SIGINT while the first partner is being started",
+         [](const char *v) {
+             stop_during_start = true;
+             return *v == '\0';
+         }},
     };
     if (!pairs_mech.empty() && !pairs_given) {
         std::fprintf(stderr, "%s: a mechanism name is only taken with --pairs=all\n", argv[0]);

@@ -24,6 +24,8 @@ extern "C" {
 #include "core/clock.h"
 #include "core/histogram.h"
 #include "core/placement.h"
+#include "core/run.h"
+#include "core/stop.h"
 #include "spawn/method.h"
 }
 
@@ -31,8 +33,7 @@ extern "C" {
 #include <climits>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
-#include <spawn.h>
+#include <sched.h>
 #include <string>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -218,25 +219,14 @@ static std::string our_libraries()
 
 static double run_ref_fork(int count, bool with_our_libs, std::string &why)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
+    char dir[PATH_MAX];
+    if (pl_self_dir(dir, sizeof dir) == -1) {
         why = std::string("readlink /proc/self/exe: ") + std::strerror(errno);
         return -1;
     }
-    exe[n] = '\0';
-    std::string path = std::string(exe, std::strrchr(exe, '/') - exe) + "/ref_fork";
+    std::string path = std::string(dir) + "/ref_fork";
     std::string n_arg = std::to_string(count);
     char *const argv[] = {(char *)"ref_fork", (char *)"-n", &n_arg[0], nullptr};
-
-    int pfd[2];
-    if (pipe2(pfd, O_CLOEXEC) == -1) {
-        why = std::string("pipe: ") + std::strerror(errno);
-        return -1;
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
     std::vector<char *> env;
     std::string preload = "LD_PRELOAD=" + our_libraries();
     for (char **e = environ; *e; e++)
@@ -245,33 +235,12 @@ static double run_ref_fork(int count, bool with_our_libs, std::string &why)
     if (with_our_libs)
         env.push_back(&preload[0]);
     env.push_back(nullptr);
-    pid_t pid;
-    int err = posix_spawn(&pid, path.c_str(), &fa, nullptr, argv, env.data());
-    posix_spawn_file_actions_destroy(&fa);
-    close(pfd[1]);
-    if (err != 0) {
-        close(pfd[0]);
-        why = path + ": " + std::strerror(err);
+    char buf[256];
+    int status = pl_run_capture(path.c_str(), argv, env.data(), buf, sizeof buf, 60000);
+    if (status == -1) {
+        why = path + ": " + std::strerror(errno);
         return -1;
     }
-    char buf[256];
-    size_t got = 0;
-    ssize_t r;
-    while (got < sizeof buf - 1 && (r = read(pfd[0], buf + got, sizeof buf - 1 - got)) != 0) {
-        if (r == -1 && errno == EINTR)
-            continue;
-        if (r == -1)
-            break;
-        got += (size_t)r;
-    }
-    buf[got] = '\0';
-    close(pfd[0]);
-    int status;
-    while (waitpid(pid, &status, 0) == -1)
-        if (errno != EINTR) {
-            why = std::string("waitpid: ") + std::strerror(errno);
-            return -1;
-        }
     double ns = -1;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
         std::sscanf(buf, "%lf ns per fork", &ns) != 1 || ns <= 0) {
@@ -325,8 +294,10 @@ static void register_all(pl_suite suite)
     benchmark::AddCustomContext("spawn_ballast_thp", ballast_huge ? "madvise" : "never");
 
     size_t count = 0;
+    std::string names;   // the registry, in order, for the scripts
     while (pl_spawn_methods[count])
-        count++;
+        names += (names.empty() ? "" : " ") + std::string(pl_spawn_methods[count++]->name);
+    benchmark::AddCustomContext("spawn_methods", names);
     states.assign(count, method_state());
     for (size_t i = 0; i < count; i++) {
         // The reference loops run just before spawn/fork/rss_mib:0, so a
@@ -358,6 +329,13 @@ static bool parse_int(const char *v, int lo, int hi, int *out)
 
 int main(int argc, char **argv)
 {
+    // Ctrl-C/SIGTERM kill us at once (no session: nothing named to remove;
+    // the fork server and children die with us, PR_SET_PDEATHSIG) -- also
+    // when started in the background by a shell, which ignores SIGINT there.
+    if (pl_stop_install(nullptr) == -1) {
+        std::perror("bench_spawn: sigaction");
+        return 1;
+    }
     std::vector<pl_flag> flags = {
         {"pin", "CPU|none: the CPU the run (and every child) is pinned to (default: chosen)",
          [](const char *v) {
@@ -393,7 +371,8 @@ int main(int argc, char **argv)
     defaults.full_min_time = 0.2;
     int rc = pl_gbench_main(
         argc, argv, "spawn",
-        "Spawn cost: start a child that exits at once and reap it, by 8 methods,\n"
+        "Spawn cost: start a child that exits at once and reap it, by every method\n"
+        "of the registry (names in the JSON context: spawn_methods),\n"
         "while the parent holds 0..4096 MiB of resident memory (spawn/METHOD/rss_mib:N).",
         register_all, flags, defaults);
     teardown_methods();

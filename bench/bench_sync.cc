@@ -6,12 +6,15 @@
 //
 // One iteration is one round (see sync/crowd.h): every worker runs
 // ops_per_round critical sections.  items_per_second is critical sections
-// per second summed over all workers; ns_per_op is its inverse.  After the
+// per second summed over all workers; ns_per_op is wall-clock nanoseconds
+// of the timed loop per critical section (all workers together).  After the
 // run the shared counter must equal the number of critical sections, or
 // the benchmark fails: a lock that does not exclude cannot look fast.
 #include "core/gbench.hh"
 
 extern "C" {
+#include "core/clock.h"
+#include "core/stop.h"
 #include "sync/crowd.h"
 #include "sync/lock.h"
 }
@@ -25,52 +28,17 @@ extern "C" {
 
 static int kill_worker_after = -1;   // hidden test hook: --kill-worker-after=ROUNDS
 
-// ---- Ctrl-C and SIGTERM: clean up, then die of the signal ----------------
-// While a benchmark holds a lock (a System V semaphore set, a lock file in
-// a private directory) the handler only kills the workers: the round in
-// progress fails, run_contention() removes the lock's objects, and then
-// the signal is raised again with its default action.  Outside one there
-// is nothing to remove: die at once.
-static volatile sig_atomic_t in_session = 0;
-static volatile sig_atomic_t stop_signal = 0;
-
-static void on_stop(int sig)
-{
-    stop_signal = sig;
-    if (!in_session) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    pl_crowd_kill_running();
-}
-
-static void die_if_stopped()
-{
-    if (stop_signal) {
-        signal(stop_signal, SIG_DFL);
-        raise(stop_signal);
-    }
-}
-
-static void install_stop_handlers()
-{
-    struct sigaction sa;
-    std::memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop;     // no SA_RESTART: a blocked wait returns
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-}
-
+// Ctrl-C and SIGTERM (core/stop.h): while a benchmark holds a lock (a
+// System V semaphore set, a lock file in a private directory) the handler
+// only kills the workers: the round in progress fails, run_contention()
+// removes the lock's objects, and then the signal is raised again.
 static void run_contention_session(benchmark::State &state, const pl_lock_kind *kind);
 
 static void run_contention(benchmark::State &state, const pl_lock_kind *kind)
 {
-    in_session = 1;
+    pl_stop_session_begin();
     run_contention_session(state, kind);
-    in_session = 0;
-    die_if_stopped();
+    pl_stop_session_end();
 }
 
 static void run_contention_session(benchmark::State &state, const pl_lock_kind *kind)
@@ -87,7 +55,7 @@ static void run_contention_session(benchmark::State &state, const pl_lock_kind *
         kind->destroy(lock);
         return;
     }
-    if (stop_signal)                 // came while the workers were starting
+    if (pl_stop_requested())         // came while the workers were starting
         pl_crowd_kill_running();
     // Warm-up and sizing: rounds of about 5 ms.
     if (pl_crowd_calibrate(crowd, 5.0) == -1) {
@@ -98,6 +66,7 @@ static void run_contention_session(benchmark::State &state, const pl_lock_kind *
     }
     long before = pl_crowd_expected(crowd);
     long rounds = 0;
+    uint64_t t0 = pl_now_ns();
     for (auto _ : state) {
         if (kill_worker_after >= 0 && rounds == kill_worker_after)
             pl_crowd_kill_worker(crowd, 0);
@@ -110,6 +79,7 @@ static void run_contention_session(benchmark::State &state, const pl_lock_kind *
         }
         rounds++;
     }
+    uint64_t elapsed_ns = pl_now_ns() - t0;
     long ops = pl_crowd_expected(crowd) - before;
     long counter = pl_crowd_counter(crowd), expected = pl_crowd_expected(crowd);
     if (!state.error_occurred() && counter != expected) {
@@ -120,8 +90,7 @@ static void run_contention_session(benchmark::State &state, const pl_lock_kind *
     state.SetItemsProcessed(ops);
     state.counters["procs"] = procs;
     state.counters["ops_per_round"] = (double)pl_crowd_ops_per_round(crowd);
-    state.counters["ns_per_op"] = benchmark::Counter(
-        (double)ops, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters["ns_per_op"] = ops > 0 ? (double)elapsed_ns / (double)ops : 0.0;
     if (pl_crowd_stop(crowd) == -1 && !state.error_occurred())
         state.SkipWithError("a worker did not exit cleanly");
     kind->destroy(lock);
@@ -156,7 +125,10 @@ int main(int argc, char **argv)
              return true;
          }},
     };
-    install_stop_handlers();
+    if (pl_stop_install(pl_crowd_kill_running) == -1) {
+        std::perror("bench_sync: sigaction");
+        return 1;
+    }
     pl_suite_defaults defaults;
     defaults.quick_min_time = 0.05;
     defaults.full_min_time = 0.5;
@@ -164,6 +136,10 @@ int main(int argc, char **argv)
         argc, argv, "sync",
         "Lock contention: P processes doing lock/counter++/unlock on one lock.",
         [](pl_suite suite) {
+            std::string names;   // the registry, in order, for the scripts
+            for (const pl_lock_kind *const *k = pl_lock_kinds; *k; k++)
+                names += (names.empty() ? "" : " ") + std::string((*k)->name);
+            benchmark::AddCustomContext("sync_locks", names);
             for (const pl_lock_kind *const *k = pl_lock_kinds; *k; k++) {
                 auto *b = benchmark::RegisterBenchmark(
                     (std::string("sync/") + (*k)->name).c_str(), run_contention, *k);

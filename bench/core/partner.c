@@ -3,6 +3,7 @@
 #include "core/placement.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,38 @@ static void on_sigchld(int sig)
             pl_partner_exited = 1;
     }
     errno = saved;
+}
+
+void pl_partner_kill_all(void)
+{
+    for (int i = 0; i < MAX_PARTNERS; i++) {
+        pid_t pid = partner_pids[i];
+        if (pid > 0)
+            kill(pid, SIGKILL);
+    }
+}
+
+const char *pl_partner_exit_text(int rc)
+{
+    static const char *const signals[] = {
+        [SIGKILL] = "killed by signal 9", [SIGSEGV] = "killed by signal 11 (a crash)",
+        [SIGABRT] = "killed by signal 6 (abort)", [SIGTERM] = "killed by signal 15",
+    };
+    switch (rc) {
+    case PL_PARTNER_OK: return "exited normally";
+    case PL_PARTNER_ATTACH: return "its attach failed";
+    case PL_PARTNER_RECV: return "a receive failed";
+    case PL_PARTNER_SEND: return "a send failed";
+    case PL_PARTNER_REPORT: return "its control socket failed";
+    case PL_PARTNER_NOMEM: return "out of memory";
+    case PL_PARTNER_WORK: return "its work failed";
+    case PL_PARTNER_ORPHAN: return "its parent was gone";
+    case PL_PARTNER_PIN: return "pinning it failed";
+    default: break;
+    }
+    if (rc > 128 && rc - 128 < (int)(sizeof signals / sizeof *signals) && signals[rc - 128])
+        return signals[rc - 128];
+    return rc > 128 ? "killed by a signal" : "an unknown exit code";
 }
 
 static void remember(pid_t pid)
@@ -130,7 +163,8 @@ static void kill_and_reap(pl_partner *p)
     }
 }
 
-static void run_partner(int cpu, pl_partner_fn fn, void *arg, int ctl_fd, pid_t parent)
+static void run_partner(int cpu, pl_partner_fn fn, void *arg, int ctl_fd, pid_t parent,
+                        const sigset_t *mask)
 {
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
@@ -138,9 +172,10 @@ static void run_partner(int cpu, pl_partner_fn fn, void *arg, int ctl_fd, pid_t 
     sigaction(SIGCHLD, &dfl, NULL);
     /* Die with the parent, even if it is SIGKILLed: never a stray partner. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
-        _exit(125);
+        _exit(PL_PARTNER_ORPHAN);
+    pthread_sigmask(SIG_SETMASK, mask, NULL);
     if (cpu >= 0 && pl_pin_self(cpu) == -1)
-        _exit(126);
+        _exit(PL_PARTNER_PIN);
     _exit(fn(arg, ctl_fd) & 0xff);
 }
 
@@ -159,17 +194,30 @@ int pl_partner_start(pl_partner *p, int cpu, pl_partner_fn fn, void *arg, int ti
         goto fail_fds;
     pl_partner_exited = 0;
     fflush(NULL);    /* no stdio buffer copied into the partner */
+    /* A stop signal between fork() and remember() would find no partner to
+     * kill, and the run would go on: hold SIGINT/SIGTERM until the pid is
+     * known (pl_partner_kill_all()); a pending one is delivered right after. */
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stops, &old);
     pid_t pid = fork();
-    if (pid == -1)
+    if (pid == -1) {
+        int saved = errno;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        errno = saved;
         goto fail_fds;
+    }
     if (pid == 0) {
         close(sv[0]);
-        run_partner(cpu, fn, arg, sv[1], parent);
+        run_partner(cpu, fn, arg, sv[1], parent, &old);
     }
     close(sv[1]);
     p->pid = pid;
     p->ctl_fd = sv[0];
     remember(pid);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 
     /* The handshake: one byte 'R' once the partner's set-up is done. */
     long long deadline = ns_now() + timeout_ms * 1000000LL;

@@ -29,6 +29,24 @@ extern "C" {
 
 typedef int (*pl_partner_fn)(void *arg, int ctl_fd);
 
+/* How a partner ends: fn's return value is its exit code.  One list for
+ * every family, so a parent can say what went wrong (pl_partner_exit_text). */
+enum pl_partner_exit {
+    PL_PARTNER_OK = 0,
+    PL_PARTNER_ATTACH = 10,      /* its side of the channel could not attach */
+    PL_PARTNER_RECV = 11,        /* a receive failed */
+    PL_PARTNER_SEND = 12,        /* a send failed */
+    PL_PARTNER_REPORT = 13,      /* the control socket (ready, report) failed */
+    PL_PARTNER_NOMEM = 14,       /* out of memory */
+    PL_PARTNER_WORK = 15,        /* the family's own work failed */
+    PL_PARTNER_ORPHAN = 125,     /* the parent was gone before it started */
+    PL_PARTNER_PIN = 126,        /* could not pin itself to its CPU */
+};
+
+/* "its attach failed", "killed by signal 9" ... for what pl_partner_stop()
+ * returned (never NULL). */
+const char *pl_partner_exit_text(int rc);
+
 /* Set to 1 (in the parent) by a SIGCHLD handler that pl_partner_start()
  * installs WITHOUT SA_RESTART: when a partner dies, any blocking call the
  * parent is in (read, msgrcv, futex wait ...) returns -1/EINTR, and a spin
@@ -50,6 +68,12 @@ typedef struct {
  * already killed and reaped. */
 int pl_partner_start(pl_partner *p, int cpu, pl_partner_fn fn, void *arg,
                      int timeout_ms);
+
+/* Async-signal-safe: SIGKILL every partner this process has running (a
+ * stop-signal handler's kill_children, core/stop.h).  pl_partner_start()
+ * blocks SIGINT and SIGTERM from fork() until the new partner is
+ * remembered, so a stop signal never lands while a partner runs unknown. */
+void pl_partner_kill_all(void);
 
 /* In the partner: tell the parent set-up is done.  0 or -1. */
 int pl_partner_ready(int ctl_fd);

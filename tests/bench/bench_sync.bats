@@ -59,6 +59,10 @@ assert sorted(b["name"] for b in runs) == [
 for b in runs:
     assert not b.get("error_occurred"), b
     assert b["items_per_second"] > 0 and b["ns_per_op"] > 0, b
+    # ns_per_op holds nanoseconds: the inverse of items_per_second, in ns
+    # (timed by the driver itself, so within a few per cent).
+    ratio = b["ns_per_op"] * b["items_per_second"] / 1e9
+    assert 0.9 < ratio < 1.1, (ratio, b)
     assert b["procs"] == 2 and b["ops_per_round"] >= 100, b
 assert d["context"]["proclab_family"] == "sync"
 print("ok")

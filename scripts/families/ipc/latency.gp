@@ -13,7 +13,7 @@ if (xt ne '()') eval 'set xtics '.xt
 set offsets graph 0.05, graph 0.05, 0, 0
 # ipc_latency.csv: 1 mech, 2 bytes, 3 cross, 4 median_us
 src(i) = sprintf("< awk -F, -v m=%s -v c=%d '$1 == m && $3 == c' '%s'", word(mechs, i), cross, csv)
-plotcmd = "plot for [i=1:words(mechs)] src(i) using 2:4 with linespoints lt i title word(mechs, i)"
+plotcmd = "plot for [i=1:words(mechs)] src(i) using 2:4 with linespoints lt lt_of(word(mechs, i)) title word(mechs, i)"
 if (floor_us ne '') plotcmd = plotcmd.", ".floor_us." with lines lc rgb '#555555' lw 2 dt 2 title 'cache-line floor'"
 set terminal pngcairo size 1100,680 font 'sans,11' noenhanced
 set output out.'.png'

@@ -17,6 +17,9 @@ run=$1
 [[ -f $run/ipc.json ]] || { echo "plot.sh: no $run/ipc.json" >&2; exit 1; }
 mkdir -p "$run/plots"
 mechs=$(python3 "$here/to_csv.py" "$run")
+# The registry's order (recorded by bench_ipc) fixes each mechanism's colour.
+registry=$(python3 -c 'import json,sys
+print(json.load(open(sys.argv[1]))["context"].get("ipc_mechanisms", ""))' "$run/ipc.json")
 read -r host sub < <(python3 - "$run/ipc.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))["context"]
@@ -40,9 +43,9 @@ dir="$here/"
 for cross in 1 0; do
   name=$([[ $cross == 1 ]] && echo cross || echo same)
   f=$([[ $cross == 1 ]] && echo "$floor" || echo "")
-  gnuplot -e "dir='$dir'; csv='$run/ipc_latency.csv'; out='$run/plots/ipc_latency_$name'; host='$host'; mechs='$mechs'; cross=$cross; floor_us='$f'; subtitle='$sub'; xt='$lat_x'" \
+  gnuplot -e "dir='$dir'; csv='$run/ipc_latency.csv'; out='$run/plots/ipc_latency_$name'; host='$host'; mechs='$mechs'; registry='$registry'; cross=$cross; floor_us='$f'; subtitle='$sub'; xt='$lat_x'" \
     "$here/latency.gp"
-  gnuplot -e "dir='$dir'; csv='$run/ipc_throughput.csv'; floor_csv='$run/ipc_floor.csv'; out='$run/plots/ipc_throughput_$name'; host='$host'; mechs='$mechs'; cross=$cross; subtitle='$sub'; xt='$thr_x'" \
+  gnuplot -e "dir='$dir'; csv='$run/ipc_throughput.csv'; floor_csv='$run/ipc_floor.csv'; out='$run/plots/ipc_throughput_$name'; host='$host'; mechs='$mechs'; registry='$registry'; cross=$cross; subtitle='$sub'; xt='$thr_x'" \
     "$here/throughput.gp"
 done
 gnuplot -e "csv='$run/ipc_bar64.csv'; out='$run/plots/ipc_bar64'; host='$host'; subtitle='$sub'; floor_us='$floor'" \

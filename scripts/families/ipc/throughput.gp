@@ -14,7 +14,7 @@ set offsets graph 0.05, graph 0.05, 0, 0
 # ipc_throughput.csv: 1 mech, 2 bytes, 3 cross, 4 gib_per_s
 src(i) = sprintf("< awk -F, -v m=%s -v c=%d '$1 == m && $3 == c' '%s'", word(mechs, i), cross, csv)
 mem = sprintf("< awk -F, '$1 == \"memcpy\"' '%s'", floor_csv)
-plotcmd = "plot for [i=1:words(mechs)] src(i) using 2:4 with linespoints lt i title word(mechs, i), "\
+plotcmd = "plot for [i=1:words(mechs)] src(i) using 2:4 with linespoints lt lt_of(word(mechs, i)) title word(mechs, i), "\
     ."mem using 2:4 with linespoints lc rgb '#555555' lw 2 dt 2 pt 7 title 'memcpy, one core (ceiling)'"
 set terminal pngcairo size 1100,680 font 'sans,11' noenhanced
 set output out.'.png'

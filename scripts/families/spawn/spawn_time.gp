@@ -16,7 +16,7 @@ set style data linespoints
 # Eight distinct dark colours; point shapes differ too (vfork and clone_vm
 # often lie on top of each other).
 colors = "#d62728 #2ca02c #17becf #ff7f0e #1f77b4 #9467bd #8c564b #000000"
-do for [i=1:8] { set linetype i lc rgb word(colors, i) lw 2 pt i }
+do for [i=1:words(methods)] { set linetype i lc rgb word(colors, (i-1)%8+1) lw 2 pt 1+(i-1)%13 dt 1+(i-1)/8 }
 set pointsize 1.2
 
 # spawn_time.csv columns: 1 method, 3 x_mib, 4 median_us

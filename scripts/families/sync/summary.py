@@ -32,7 +32,7 @@ def ns_per_op(r):
     if r is None or r.error:
         return None
     v = r.counter("ns_per_op")
-    return None if v is None else v * 1e9
+    return v
 
 
 def main(rundir):

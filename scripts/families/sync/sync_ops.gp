@@ -13,7 +13,7 @@ set format y '%.0s%c'
 set offsets graph 0.05, graph 0.05, 0, 0
 set style data linespoints
 colors = "#1f77b4 #17becf #2ca02c #d62728 #ff7f0e #9467bd #8c564b #000000"
-do for [i=1:8] { set linetype i lc rgb word(colors, i) lw 2 pt i }
+do for [i=1:words(locks)] { set linetype i lc rgb word(colors, (i-1)%8+1) lw 2 pt 1+(i-1)%13 dt 1+(i-1)/8 }
 set pointsize 1.2
 
 # sync_ops.csv columns: 1 lock, 2 procs, 3 ops_per_s

@@ -39,7 +39,7 @@ def main(rundir):
         nsop = r.counter("ns_per_op")
         rows.append([r.variant, r.param("procs", 0),
                      "" if r.error or ops is None else "%.1f" % ops,
-                     "" if r.error or nsop is None else "%.3f" % (nsop * 1e9),
+                     "" if r.error or nsop is None else "%.3f" % nsop,
                      "" if ops_cv(r) is None else "%.2f" % (100 * ops_cv(r)),
                      r.error or ""])
     R.write_csv(os.path.join(rundir, "sync_ops.csv"),

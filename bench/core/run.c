@@ -1,0 +1,114 @@
+/* bench/core/run.c: see run.h. */
+#include "core/run.h"
+#include "core/clock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int pl_self_dir(char *buf, size_t size)
+{
+    if (size < 2) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (slash)
+        *slash = '\0';
+    return 0;
+}
+
+static int spawn_with_stdout(pid_t *pid, const char *path, char *const argv[],
+                             char *const envp[], int out_fd)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    int err = posix_spawn_file_actions_init(&fa);
+    if (err)
+        return err;
+    err = posix_spawnattr_init(&at);
+    if (err) {
+        posix_spawn_file_actions_destroy(&fa);
+        return err;
+    }
+    err = posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+    if (!err)
+        err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    if (!err)
+        err = posix_spawnattr_setsigdefault(&at, &defaults);
+    if (!err)
+        err = posix_spawnattr_setsigmask(&at, &none);
+    if (!err)
+        err = posix_spawn(pid, path, &fa, &at, argv, envp ? envp : environ);
+    posix_spawnattr_destroy(&at);
+    posix_spawn_file_actions_destroy(&fa);
+    return err;
+}
+
+int pl_run_capture(const char *path, char *const argv[], char *const envp[],
+                   char *out, size_t out_size, int timeout_ms)
+{
+    int pfd[2];
+    pid_t pid;
+    size_t got = 0;
+    int timed_out = 0;
+
+    if (out_size == 0 || pipe2(pfd, O_CLOEXEC) == -1)
+        return -1;
+    int err = spawn_with_stdout(&pid, path, argv, envp, pfd[1]);
+    close(pfd[1]);
+    if (err) {
+        close(pfd[0]);
+        errno = err;
+        return -1;
+    }
+    uint64_t deadline = pl_now_ns() + (uint64_t)timeout_ms * 1000000u;
+    for (;;) {
+        if (pl_now_ns() > deadline) {
+            kill(pid, SIGKILL);
+            timed_out = 1;
+            break;
+        }
+        struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+        if (poll(&p, 1, 100) <= 0)
+            continue;                           /* EINTR, nothing yet */
+        char sink[256];
+        char *to = got < out_size - 1 ? out + got : sink;
+        size_t room = got < out_size - 1 ? out_size - 1 - got : sizeof sink;
+        ssize_t k = read(pfd[0], to, room);
+        if (k == -1 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        if (to != sink)
+            got += (size_t)k;
+    }
+    out[got] = '\0';
+    close(pfd[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) == -1)
+        if (errno != EINTR)
+            return -1;
+    if (timed_out) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
+    return status;
+}
