@@ -19,7 +19,11 @@
  * work (--work-us: record i costs up to that much, growing with i) the
  * consumer with the heavy block finishes last while the others sit idle;
  * dynamic (one shared channel: whoever is free takes the next) keeps all
- * busy.  Compare the per-consumer "done at" times.
+ * busy.  Compare the per-consumer "done at" times, and the elapsed times:
+ * two consumers by default, so that even on 2 CPUs static takes about 1.5
+ * times as long (its last block holds 3/4 of the work).  The "balance" line
+ * says how much of the work the busiest consumer did, and the least time
+ * the work needs when spread evenly over the CPUs this machine has.
  *
  * Each record carries producer id, sequence, index and a checksum; consumers
  * mark a shared byte per record, so the parent finds any lost, duplicated
@@ -29,8 +33,10 @@
  *   for v in pipe fifo socketpair mq sysv shm; do ./producer_consumer --via $v; done
  *   ./producer_consumer --distribution static --work-us 200 -n 3000
  *   ./producer_consumer --distribution dynamic --work-us 200 -n 3000
+ *   ./producer_consumer --distribution static --work-us 200 -n 3000 --timeline t.csv
+ *   scripts/timeline.sh t.csv t.svg     # who was busy when
  *
- * Usage: producer_consumer [--via pipe|fifo|socketpair|mq|sysv|shm] [-p PRODUCERS] [-c CONSUMERS] [-n RECORDS] [--distribution static|dynamic] [--work-us US]
+ * Usage: producer_consumer [--via pipe|fifo|socketpair|mq|sysv|shm] [-p PRODUCERS] [-c CONSUMERS] [-n RECORDS] [--distribution static|dynamic] [--work-us US] [--timeline FILE]
  * Python: Queue between Process producers and consumers; Pool.map chunksize
  *
  * Fault injection (not in --help; tests use it): --corrupt N flips one
@@ -85,7 +91,7 @@ static char tmpdir[64];         /* fifo: the private directory */
 static pid_t pids[2 * MAX_PROCS];
 static int npids;
 static bool owner = true;       /* false in children: the parent removes names */
-static long P = 3, C = 3, R = 100000, work_max;
+static long P = 3, C = 2, R = 100000, work_max;
 static long corrupt_first;      /* --corrupt N: damage records 0..N-1 */
 static long long t0;
 
@@ -361,15 +367,45 @@ static void on_signal(int sig)
     raise(sig);
 }
 
+/* CPU time this process has used: the work is counted in CPU time, so it
+ * costs the same on a busy machine (where wall time would count the time
+ * other programs ran). */
+static long long cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == -1)
+        err_exit("clock_gettime");
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void spin_us(uint32_t us)  /* uneven work: burn CPU, do not sleep */
 {
-    long long until = now_ns() + us * 1000LL;
-    while (now_ns() < until)
+    long long until = cpu_ns() + us * 1000LL;
+    while (cpu_ns() < until)
         ;
+}
+
+/* The timeline: one lane per child.  A consumer draws one box per busy
+ * stretch (records taken back to back, gaps under a millisecond merged),
+ * not one per record. */
+static char lane[32];
+static double busy_from = -1, busy_to;
+
+static void timeline_busy(double from, double to)
+{
+    if (busy_from >= 0 && from - busy_to > 1e-3) {
+        lab_timeline_interval(lane, busy_from, busy_to, "busy");
+        busy_from = -1;
+    }
+    if (busy_from < 0)
+        busy_from = from;
+    busy_to = to;
 }
 
 static void producer(int p, bool is_static)
 {
+    double sending = lab_timeline_now();
+    snprintf(lane, sizeof lane, "producer %d", p);
     for (int i = 0; i < nch; i++)
         if (T->keep)
             T->keep(&ch[i], false, true);
@@ -380,6 +416,8 @@ static void producer(int p, bool is_static)
                 r.payload[0] ^= 0x40;               /* damaged on the way */
             T->send(&ch[is_static ? b : 0], &r);    /* static: block b -> consumer b */
         }
+    lab_timeline_interval(lane, sending, lab_timeline_now(), "sends");
+    lab_timeline_event(lane, "exit 0");
     _exit(EXIT_SUCCESS);
 }
 
@@ -388,6 +426,7 @@ static void consumer(int k, bool is_static)
     int mine = is_static ? k : 0;
     struct tally *t = &sh->t[k];
     struct rec r;
+    snprintf(lane, sizeof lane, "consumer %d", k);
     for (int i = 0; i < nch; i++)
         if (T->keep)
             T->keep(&ch[i], true, i == mine);
@@ -397,13 +436,18 @@ static void consumer(int k, bool is_static)
             continue;
         }
         atomic_fetch_add(&sh->seen[r.index], 1);
-        long long w = now_ns();
+        long long w = now_ns(), cpu = cpu_ns();
         spin_us(r.work_us);
-        t->work_ns += now_ns() - w;
+        t->work_ns += cpu_ns() - cpu;
         t->count++;
         t->sum += r.check;
+        if (lab_timeline_on())
+            timeline_busy((w - t0) / 1e9, (now_ns() - t0) / 1e9);
     }
     t->done_ns = now_ns() - t0;
+    if (busy_from >= 0)
+        lab_timeline_interval(lane, busy_from, busy_to, "busy");
+    lab_timeline_event(lane, "done: exit 0");
     _exit(EXIT_SUCCESS);
 }
 
@@ -415,6 +459,12 @@ static void spawn(void (*body)(int, bool), int id, bool is_static)
     sigaddset(&block, SIGTERM);
     if (sigprocmask(SIG_BLOCK, &block, &old) == -1)
         errExit("sigprocmask");
+    if (lab_timeline_on()) {            /* the parent names the lanes, in order */
+        char child_lane[32];
+        snprintf(child_lane, sizeof child_lane, "%s %d",
+                 body == consumer ? "consumer" : "producer", id);
+        lab_timeline_event(child_lane, "fork");
+    }
     pid_t pid = fork();
     if (pid == -1)
         errExit("fork");
@@ -446,18 +496,34 @@ static void reap(int from, int to)
     }
 }
 
+/* What the elapsed time cannot beat: the busiest consumer's own work, and
+ * the whole work spread evenly over min(C, CPUs).  Static's busiest block
+ * holds most of the work (3/4 with two consumers): elapsed follows it. */
+static void print_balance(double work_ms, double busiest_ms)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long lanes = cpus > 0 && cpus < C ? cpus : C;
+    printf("balance: the busiest consumer did %.0f%% of the work (%.1f ms of CPU; even "
+           "share %.0f%%): elapsed >= %.1f ms; evenly spread over %ld consumer%s on %ld "
+           "CPU%s: >= %.1f ms\n",
+           work_ms > 0 ? 100 * busiest_ms / work_ms : 0, work_ms, 100.0 / C, busiest_ms,
+           C, C == 1 ? "" : "s", cpus, cpus == 1 ? "" : "s", work_ms / lanes);
+}
+
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--via pipe|fifo|socketpair|mq|sysv|shm] [-p PRODUCERS] [-c CONSUMERS] [-n RECORDS] [--distribution static|dynamic] [--work-us US]\n"
+            "Usage: %s [--via pipe|fifo|socketpair|mq|sysv|shm] [-p PRODUCERS] [-c CONSUMERS] [-n RECORDS] [--distribution static|dynamic] [--work-us US] [--timeline FILE]\n"
             "P producers send R 64-byte records to C consumers; every one must arrive once.\n"
             "      --via KIND         the transport (default pipe)\n"
             "  -p, --producers N      producer processes (1..16, default 3)\n"
-            "  -c, --consumers N      consumer processes (1..16, default 3)\n"
+            "  -c, --consumers N      consumer processes (1..16, default 2)\n"
             "  -n, --records N        records in all (1..1000000, default 100000)\n"
             "      --distribution D   dynamic: one shared channel (default); static: a\n"
             "                         channel per consumer, records in fixed blocks\n"
             "      --work-us US       record i costs US*i/R microseconds of CPU (0..100000)\n"
+            "      --timeline FILE    write when each producer sent and each consumer was\n"
+            "                         busy, as CSV for scripts/timeline.sh\n"
             "  -h, --help             this help\n",
             lab_progname);
     exit(status);
@@ -473,6 +539,7 @@ int main(int argc, char *argv[])
         { "distribution", required_argument, NULL, 'D' },
         { "work-us", required_argument, NULL, 'W' },
         { "corrupt", required_argument, NULL, 'X' },
+        { "timeline", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -489,6 +556,7 @@ int main(int argc, char *argv[])
         case 'D': dist = optarg; break;
         case 'W': work_max = parse_long("--work-us", optarg, 0, 100000); break;
         case 'X': corrupt_first = parse_long("--corrupt", optarg, 0, 1000000); break;
+        case 'T': lab_timeline_open(optarg); break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
@@ -531,6 +599,9 @@ int main(int argc, char *argv[])
     if (fflush(stdout) == EOF)
         errExit("fflush");
     t0 = now_ns();
+    if (lab_timeline_on())      /* one clock for the picture and the "done at" */
+        lab_timeline_state()->t0_ns = t0;
+    lab_timeline_event("parent", "start");
     for (int k = 0; k < C; k++)
         spawn(consumer, k, is_static);
     for (int p = 0; p < P; p++)
@@ -542,17 +613,23 @@ int main(int argc, char *argv[])
             T->keep(&ch[i], false, false);
     }
     reap((int)C, npids);                    /* producers done... */
+    lab_timeline_event("parent", "producers reaped");
     struct rec end = { .index = END };
     for (int i = 0; T->sentinels && i < nch; i++)   /* ...then one END per reader */
         for (int k = 0; k < (is_static ? 1 : C); k++)
             T->send(&ch[i], &end);
     reap(0, (int)C);
     double elapsed_ms = (now_ns() - t0) / 1e6;
+    lab_timeline_event("parent", "consumers reaped");
 
     long count = 0, corrupt = 0, once = 0, missing = 0, dups = 0;
     uint64_t sum = 0, expect = 0;
+    double work_ms = 0, busiest_ms = 0;
     for (int k = 0; k < C; k++) {
         struct tally *t = &sh->t[k];
+        work_ms += t->work_ns / 1e6;
+        if (t->work_ns / 1e6 > busiest_ms)
+            busiest_ms = t->work_ns / 1e6;
         printf("consumer %d: %ld records, working %.1f ms, done at %.1f ms\n",
                k, t->count, t->work_ns / 1e6, t->done_ns / 1e6);
         count += t->count;
@@ -569,6 +646,8 @@ int main(int argc, char *argv[])
     printf("delivered: %ld of %ld exactly once (%ld missing, %ld duplicated, %ld corrupt), "
            "checksum %016llx (expected %016llx)\n", once, R, missing, dups, corrupt,
            (unsigned long long)sum, (unsigned long long)expect);
+    if (work_max > 0)
+        print_balance(work_ms, busiest_ms);
     printf("elapsed: %.1f ms\n", elapsed_ms);
     if (munmap(sh, size) == -1)
         errExit("munmap");

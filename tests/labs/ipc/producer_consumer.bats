@@ -47,7 +47,7 @@ exactly_once() {  # via
 }
 
 interrupt() {  # via signal: start a long run, signal it, expect it to die of it
-    producer_consumer --via "$1" -n 1000 --work-us 20000 >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+    producer_consumer --via "$1" -c 3 -n 1000 --work-us 20000 >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
     pid=$!
     sleep 0.5
     [ "$(pgrep -P "$pid" | wc -l)" -ge 3 ]   # the consumers (at least) are running
@@ -68,7 +68,7 @@ interrupt() {  # via signal: start a long run, signal it, expect it to die of it
 @test "producer_consumer --help exits 0 and shows usage" {
     run producer_consumer --help
     assert_success
-    assert_line --index 0 "Usage: producer_consumer [--via pipe|fifo|socketpair|mq|sysv|shm] [-p PRODUCERS] [-c CONSUMERS] [-n RECORDS] [--distribution static|dynamic] [--work-us US]"
+    assert_line --index 0 "Usage: producer_consumer [--via pipe|fifo|socketpair|mq|sysv|shm] [-p PRODUCERS] [-c CONSUMERS] [-n RECORDS] [--distribution static|dynamic] [--work-us US] [--timeline FILE]"
 }
 
 @test "producer_consumer: bad arguments exit 2 with a message" {
@@ -89,4 +89,35 @@ interrupt() {  # via signal: start a long run, signal it, expect it to die of it
     run --separate-stderr producer_consumer extra
     assert_failure 2
     [[ $stderr == *"unexpected argument 'extra'"* ]]
+}
+
+@test "producer_consumer: two consumers by default; static gives the last block 3/4 of the work, and the balance line says so" {
+    run_bounded 30 producer_consumer --distribution static --work-us 50 -n 2000 -p 2
+    assert_success
+    assert_line --index 0 "via pipe: 2 producers, 2 consumers, 2000 records of 64 bytes, static distribution"
+    # Work is CPU time, so the shares hold on a busy machine too (75% +- a few).
+    assert_line --regexp '^balance: the busiest consumer did 7[2-8]% of the work \([0-9.]+ ms of CPU; even share 50%\): elapsed >= [0-9.]+ ms; evenly spread over 2 consumers on [0-9]+ CPUs?: >= [0-9.]+ ms$'
+    run_bounded 30 producer_consumer --distribution dynamic --work-us 50 -n 2000 -p 2
+    assert_success
+    # Who takes what is the scheduler's choice: only that the line is there.
+    assert_line --regexp '^balance: the busiest consumer did [0-9]+% of the work'
+}
+
+@test "producer_consumer --timeline: parent, then a lane per consumer and producer in fork order; each exits once" {
+    load '../../helpers/pictures'
+    t=$BATS_TEST_TMPDIR/t.csv
+    run_bounded 30 producer_consumer --distribution static --work-us 20 -n 600 -p 2 -c 3 --timeline "$t"
+    assert_success
+    timeline_ok "$t"
+    run timeline_lanes "$t"
+    assert_output "$(printf 'parent\nconsumer 0\nconsumer 1\nconsumer 2\nproducer 0\nproducer 1')"
+    for k in 0 1 2; do
+        [ "$(timeline_count "$t" "consumer $k" '^done: exit 0$')" -eq 1 ]
+        [ "$(timeline_count "$t" "consumer $k" '^busy$')" -ge 1 ]
+    done
+    for p in 0 1; do
+        [ "$(timeline_count "$t" "producer $p" '^exit 0$')" -eq 1 ]
+        [ "$(timeline_count "$t" "producer $p" '^sends$')" -eq 1 ]
+    done
+    [ "$(timeline_count "$t" parent '^consumers reaped$')" -eq 1 ]
 }
