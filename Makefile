@@ -60,7 +60,7 @@ endif
 # Rebuild from scratch when compiler or flags change (never mix ASan objects
 # with plain ones).
 SETTINGS := $(CC) $(CXX) $(ALL_CFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)
-NO_BUILD_GOALS := clean help deps exercises grade
+NO_BUILD_GOALS := clean help deps test-mutants exercises grade
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
   ifneq ($(SETTINGS),$(shell cat $(O)/.settings 2>/dev/null))
     $(shell rm -rf $(OBJ) $(BIN) $(TESTBIN); mkdir -p $(O); \
@@ -239,6 +239,13 @@ test: ## install deps, build, run every test (TESTS=path... to run some)
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@PROCLAB_BUILD=$(O) scripts/run_tests.sh $(TESTS)
+
+# Not part of `make test`: it rebuilds and reruns tests once per mutant.
+# It works in a copy of the tree (never this one); MUTANTS_ARGS="--head"
+# copies the last commit, "--only REGEX" runs some mutants.
+.PHONY: test-mutants
+test-mutants: ## plant each bug of tests/mutants/*.tsv in a copy, run its tests, print the score (slow)
+	@/usr/bin/python3 tests/mutants/run.py $(MUTANTS_ARGS)
 
 .PHONY: bench
 bench: ## install deps, build, run the quick suite (FULL=1: full sweeps), plot, report
