@@ -6,7 +6,8 @@ Usage: fd_table.py FILE.csv OUT.svg [--title TEXT]
 FILE.csv is what a lab writes with --fd-table FILE: the header
 "process,pid,step,fd,target,access" and one row per open descriptor of one
 process at one step, as /proc/PID/fd and /proc/PID/fdinfo showed it.  Each
-(process, step) becomes a column, in the order the CSV first names it; each
+(process, step) becomes a column, in the order the CSV first names it (by
+step number when every step starts with one: "1 after pipe"); each
 descriptor number a row.  A cell shows what the descriptor refers to and
 its access (r, w, rw); every pipe or socket gets its own colour, so the same
 object held by two processes, or under two numbers, is the same colour.  An
@@ -79,6 +80,13 @@ def read_tables(path):
             cells[(columns.index(key), int(row[3]))] = (row[4], row[5])
     if not columns:
         raise ValueError("no descriptors after the header")
+    # Processes write their snapshots in whatever order they run; steps
+    # numbered "1 ...", "2 ..." put the columns in the lab's order.
+    if all(step.split(" ", 1)[0].isdigit() for (_, _, step) in columns):
+        order = sorted(range(len(columns)), key=lambda c: int(columns[c][2].split(" ", 1)[0]))
+        renumber = {old: new for new, old in enumerate(order)}
+        columns = [columns[c] for c in order]
+        cells = {(renumber[c], fd): v for (c, fd), v in cells.items()}
     return columns, cells
 
 

@@ -19,10 +19,11 @@
  *   ./pipe_basics --keep-write-end      # the child waits, then gives up
  *   ./pipe_basics --reader-gone         # SIGPIPE, then EPIPE
  *   ./pipe_basics --atomic -s 100000    # above PIPE_BUF: records may tear
+ *   ./pipe_basics --fd-table fds.csv; scripts/fd_table.py fds.csv fds.svg
  *
  * Exit: 0 shown as expected, 1 error or torn records, 2 bad arguments,
  *       3 no EOF before the timeout (--keep-write-end).
- * Usage: pipe_basics [-n LINES] [--keep-write-end] [-t MS] [--reader-gone] [--atomic [-w WRITERS] [-s SIZE]]
+ * Usage: pipe_basics [-n LINES] [--keep-write-end] [-t MS] [--fd-table FILE] [--reader-gone] [--atomic [-w WRITERS] [-s SIZE]]
  * Python: os.pipe(), os.close(), signal.signal(SIGPIPE, ...), BrokenPipeError
  */
 #include "../lab.h"
@@ -33,11 +34,14 @@
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [-n LINES] [--keep-write-end] [-t MS] [--reader-gone] [--atomic [-w WRITERS] [-s SIZE]]\n"
+            "Usage: %s [-n LINES] [--keep-write-end] [-t MS] [--fd-table FILE] [--reader-gone] [--atomic [-w WRITERS] [-s SIZE]]\n"
             "The parent writes LINES lines into a pipe; the child reads until EOF.\n"
             "  -n, --lines N        lines the parent writes (1..100000, default 3)\n"
             "      --keep-write-end the child forgets to close its write end: no EOF\n"
             "  -t, --timeout MS     how long the child waits for EOF (1..60000, default 2000)\n"
+            "      --fd-table FILE  write both processes' fd tables (after pipe, after fork,\n"
+            "                       after each closes its unused end) as CSV for\n"
+            "                       scripts/fd_table.py\n"
             "      --reader-gone    write to a pipe with no reader: SIGPIPE, then EPIPE\n"
             "      --atomic         WRITERS processes write SIZE-byte records at once\n"
             "  -w, --writers N      writers for --atomic (2..16, default 4)\n"
@@ -53,8 +57,11 @@ static void reader_child(int pfd[2], bool close_write_end, long timeout_ms)
     char buf[4096];
     long bytes = 0, lines = 0;
 
+    lab_fd_table_snapshot("child", "2 after fork");
     if (close_write_end && close(pfd[1]) == -1)   /* the step people forget */
         err_exit("close write end - child");
+    lab_fd_table_snapshot("child", close_write_end ? "3 after close(write end)"
+                                                   : "3 write end kept open");
     for (;;) {
         struct pollfd p = { .fd = pfd[0], .events = POLLIN };
         int ready = poll(&p, 1, (int)timeout_ms);
@@ -86,6 +93,7 @@ static int one_way(long lines, bool keep_write_end, long timeout_ms)
 
     if (pipe(pfd) == -1)
         errExit("pipe");
+    lab_fd_table_snapshot("parent", "1 after pipe");
     int capacity = fcntl(pfd[1], F_GETPIPE_SZ);
     if (capacity == -1)
         errExit("fcntl F_GETPIPE_SZ");
@@ -99,6 +107,7 @@ static int one_way(long lines, bool keep_write_end, long timeout_ms)
         reader_child(pfd, !keep_write_end, timeout_ms);
     if (close(pfd[0]) == -1)                        /* parent: the writer */
         errExit("close read end");
+    lab_fd_table_snapshot("parent", "3 after close(read end)");
     long bytes = 0;
     for (long i = 1; i <= lines; i++) {
         char line[32];
@@ -224,6 +233,7 @@ int main(int argc, char *argv[])
         { "keep-write-end", no_argument, NULL, 'K' },
         { "timeout", required_argument, NULL, 't' },
         { "reader-gone", no_argument, NULL, 'R' },
+        { "fd-table", required_argument, NULL, 'F' },
         { "atomic", no_argument, NULL, 'A' },
         { "writers", required_argument, NULL, 'w' },
         { "size", required_argument, NULL, 's' },
@@ -241,6 +251,7 @@ int main(int argc, char *argv[])
         case 'K': keep = true; break;
         case 't': timeout_ms = parse_long("--timeout", optarg, 1, 60000); break;
         case 'R': reader_gone = true; break;
+        case 'F': lab_fd_table_open(optarg); break;
         case 'A': atomic = true; break;
         case 'w': writers = parse_long("--writers", optarg, 2, 16); break;
         case 's': size = (long)parse_bytes("--size", optarg, 1, 1 << 20); break;

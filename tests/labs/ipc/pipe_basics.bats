@@ -56,7 +56,7 @@ teardown() { _common_teardown; }
 @test "pipe_basics --help exits 0 and shows usage" {
     run pipe_basics --help
     assert_success
-    assert_line --index 0 "Usage: pipe_basics [-n LINES] [--keep-write-end] [-t MS] [--reader-gone] [--atomic [-w WRITERS] [-s SIZE]]"
+    assert_line --index 0 "Usage: pipe_basics [-n LINES] [--keep-write-end] [-t MS] [--fd-table FILE] [--reader-gone] [--atomic [-w WRITERS] [-s SIZE]]"
 }
 
 @test "pipe_basics: bad arguments exit 2 with a message" {
@@ -76,4 +76,30 @@ teardown() { _common_teardown; }
     run --separate-stderr pipe_basics extra
     assert_failure 2
     [[ $stderr == *"unexpected argument 'extra'"* ]]
+}
+
+@test "pipe_basics --fd-table: after fork both hold both ends; then the child keeps only the read end, the parent only the write end" {
+    load '../../helpers/pictures'
+    t=$BATS_TEST_TMPDIR/fds.csv
+    run_bounded 10 pipe_basics --fd-table "$t"
+    assert_success
+    # The lab's pipe: the one the parent holds both ends of after pipe().
+    ends() {
+        local pipe
+        pipe=$(fd_targets "$t" parent "1 after pipe" |
+               awk '$2 ~ /^pipe:/ { e[$2] = e[$2] $3 } END { for (p in e) if (e[p] ~ /r/ && e[p] ~ /w/) print p }')
+        [[ $pipe == pipe:* ]] || return 1
+        fd_targets "$t" "$1" "$2" | awk -v p="$pipe" '$2 == p { print $3 }' | sort | tr '\n' ' '
+    }
+    [ "$(ends parent "1 after pipe")" = "r w " ]
+    [ "$(ends child "2 after fork")" = "r w " ]          # fork copied both
+    [ "$(ends child "3 after close(write end)")" = "r " ]  # the unused end is closed
+    [ "$(ends parent "3 after close(read end)")" = "w " ]
+    # The same descriptor numbers in the child as in the parent: fork copies the table.
+    [ "$(fd_targets "$t" parent "1 after pipe" | awk '{ print $1, $2 }')" = \
+      "$(fd_targets "$t" child "2 after fork" | awk '{ print $1, $2 }')" ]
+    # The pitfall: the child still holds a write end.
+    run_bounded 10 pipe_basics --keep-write-end -t 100 --fd-table "$t"
+    assert_failure 3
+    [ "$(ends child "3 write end kept open")" = "r w " ]
 }
