@@ -9,8 +9,9 @@ process at one step, as /proc/PID/fd and /proc/PID/fdinfo showed it.  Each
 (process, step) becomes a column, in the order the CSV first names it (by
 step number when every step starts with one: "1 after pipe"); each
 descriptor number a row.  A cell shows what the descriptor refers to and
-its access (r, w, rw); every pipe or socket gets its own colour, so the same
-object held by two processes, or under two numbers, is the same colour.  An
+its access (r, w, rw); every pipe, socket and lab file gets its own colour,
+so the same object held by two processes, or under two numbers, is the same
+colour.  An
 empty cell means that number was not open then.
 
 Exit status: 0 drawn, 1 the CSV is unreadable or malformed, 2 bad arguments.
@@ -94,7 +95,9 @@ def short(target):
     """A target that fits a cell: pipes and sockets whole, paths by their end."""
     if len(target) <= 24:
         return target
-    return "\u2026" + target[-23:]
+    if target.startswith("/"):
+        target = "\u2026/" + target.rsplit("/", 1)[1]
+    return target if len(target) <= 24 else "\u2026" + target[-23:]
 
 
 def draw(columns, cells, title):
@@ -102,7 +105,9 @@ def draw(columns, cells, title):
     colour = {}
     for key in sorted(cells, key=lambda k: (k[0], k[1])):
         target = cells[key][0]
-        if target.startswith(("pipe:", "socket:", "anon_inode:")) and target not in colour:
+        shared = target.startswith(("pipe:", "socket:", "anon_inode:")) or \
+            target.endswith("(deleted)") or "/proclab-" in target
+        if shared and target not in colour:
             colour[target] = COLOURS[len(colour) % len(COLOURS)]
     top = TITLE_H if title else 10
     width = FD_W + COL_W * len(columns) + 20
@@ -141,7 +146,7 @@ def draw(columns, cells, title):
                        f'{escape(short(target))} {escape(access)}</text>')
     legend_y = top + HEAD_H + ROW_H * len(fds) + 24
     out.append(f'<text x="{FD_W}" y="{legend_y}" fill="#555555">Same colour: the same '
-               'pipe or socket. r = read end, w = write end. Dashed: not open.</text>')
+               'pipe, socket or file. r = read end, w = write end. Dashed: not open.</text>')
     out.append('</svg>')
     return "\n".join(out) + "\n"
 

@@ -23,8 +23,9 @@
  *   ./fd_passing
  *   ./fd_passing --number-only          # exit 1: a number is not an fd
  *   strace -f -e trace=sendmsg,recvmsg ./fd_passing
+ *   ./fd_passing --fd-table fds.csv; scripts/fd_table.py fds.csv fds.svg
  *
- * Usage: fd_passing [--number-only]
+ * Usage: fd_passing [--number-only] [--fd-table FILE]
  * Python: socket.send_fds/recv_fds, multiprocessing.reduction.send_handle/recv_handle
  */
 #include "../lab.h"
@@ -42,10 +43,13 @@ struct fd_number { int fd; ino_t ino; };
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--number-only]\n"
+            "Usage: %s [--number-only] [--fd-table FILE]\n"
             "The parent opens a file and sends the open fd to its child over a\n"
             "Unix socketpair (SCM_RIGHTS); both write through it.\n"
             "      --number-only  send just the fd's number as data (the pitfall)\n"
+            "      --fd-table FILE  write both fd tables (the parent's after open, the\n"
+            "                     child's before and after receiving) as CSV for\n"
+            "                     scripts/fd_table.py\n"
             "  -h, --help         this help\n",
             lab_progname);
     exit(status);
@@ -105,11 +109,13 @@ static int recv_fd(int sock)
 static void child(int sock, bool number_only)
 {
     struct stat st;
+    lab_fd_table_snapshot("child", "2 before receiving");
     if (number_only) {                  /* the pitfall: just a number */
         struct fd_number got;
         wait_readable(sock);
         if (readn(sock, &got, sizeof got) != sizeof got)
             err_exit("read");
+        lab_fd_table_snapshot("child", "3 after reading a number");
         if (fstat(got.fd, &st) == -1)
             printf("child: fstat(%d) failed: %s: ", got.fd, strerrorname_np(errno));
         else if (st.st_ino != got.ino)
@@ -121,6 +127,7 @@ static void child(int sock, bool number_only)
         _exit(EXIT_FAILURE);
     }
     int fd = recv_fd(sock);
+    lab_fd_table_snapshot("child", "3 after recvmsg (SCM_RIGHTS)");
     if (fstat(fd, &st) == -1)
         err_exit("fstat");
     off_t off = lseek(fd, 0, SEEK_CUR);
@@ -166,6 +173,7 @@ int main(int argc, char *argv[])
 {
     static const struct option options[] = {
         { "number-only", no_argument, NULL, 'N' },
+        { "fd-table", required_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -176,6 +184,7 @@ int main(int argc, char *argv[])
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (opt) {
         case 'N': number_only = true; break;
+        case 'F': lab_fd_table_open(optarg); break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
@@ -207,6 +216,7 @@ int main(int argc, char *argv[])
         errExit("fstat or lseek");
     printf("parent: wrote %zu bytes through fd %d (inode %lu), offset now %lld\n",
            sizeof line - 1, fd, (unsigned long)st.st_ino, (long long)off);
+    lab_fd_table_snapshot("parent", "1 after open and unlink");
     if (number_only) {
         printf("parent: sending only the number %d as data\n", fd);
         struct fd_number n = { .fd = fd, .ino = st.st_ino };

@@ -37,7 +37,7 @@ teardown() { _common_teardown; }
 @test "fd_passing --help exits 0 and shows usage" {
     run fd_passing --help
     assert_success
-    assert_line --index 0 "Usage: fd_passing [--number-only]"
+    assert_line --index 0 "Usage: fd_passing [--number-only] [--fd-table FILE]"
 }
 
 @test "fd_passing: bad arguments exit 2 with a message" {
@@ -46,4 +46,27 @@ teardown() { _common_teardown; }
     run --separate-stderr fd_passing extra
     assert_failure 2
     [[ $stderr == *"unexpected argument 'extra'"* ]]
+}
+
+@test "fd_passing --fd-table: the child has no fd to the file until recvmsg gives it one, on the same open file" {
+    load '../../helpers/pictures'
+    t=$BATS_TEST_TMPDIR/fds.csv
+    run_bounded 10 fd_passing --fd-table "$t"
+    assert_success
+    parent=$(fd_targets "$t" parent "1 after open and unlink")
+    file=$(awk '$2 ~ /shared\.txt$/ || $0 ~ /shared\.txt \(deleted\)/ { sub(/^[0-9]+ /, ""); sub(/ rw$/, ""); print }' <<<"$parent")
+    [[ $file == */proclab-*/shared.txt\ \(deleted\) ]]
+    # Before: no descriptor of the child reaches the file.  After: exactly one, read-write.
+    [ "$(fd_targets "$t" child "2 before receiving" | grep -cF "$file")" -eq 0 ]
+    after=$(fd_targets "$t" child "3 after recvmsg (SCM_RIGHTS)")
+    [ "$(grep -cF " $file rw" <<<"$after")" -eq 1 ]
+    # The number it arrives under is the child's lowest free one, not the parent's.
+    pfd=$(grep -F " $file rw" <<<"$parent" | cut -d' ' -f1)
+    cfd=$(grep -F " $file rw" <<<"$after" | cut -d' ' -f1)
+    assert_output --partial "sending fd $pfd with SCM_RIGHTS"
+    assert_output --partial "child: received fd $cfd,"
+    # --number-only: reading a number adds nothing to the child's table.
+    run_bounded 10 fd_passing --number-only --fd-table "$t"
+    assert_failure 1
+    [ "$(fd_targets "$t" child "2 before receiving")" = "$(fd_targets "$t" child "3 after reading a number")" ]
 }
