@@ -14,8 +14,11 @@
 # partner processes die with it) and leaves RUN/INCOMPLETE saying so.
 #
 # Usage: scripts/bench.sh [--quick|--full] [--out DIR] [--only FAMILY[,FAMILY]] [--filter REGEX] [--help]
-# Exit: 0 all ran, 1 a family failed or nothing to run, 2 bad arguments,
-#       130 interrupted.
+# A family that exits 1 ran but some of its benchmarks ended with an error:
+# its results are kept and reported, those benchmarks shown as FAILED
+# (RUN/FAILED names them).
+# Exit: 0 all ran, 1 a family or some benchmarks failed, or nothing to run,
+#       2 bad arguments, 130 interrupted.
 set -uo pipefail
 # Our Python needs only the standard library of Debian's python3 (deps.sh
 # installs it); prefer it over a version manager's shim on PATH, whose
@@ -170,7 +173,7 @@ done_count() {  # listfile logfile
        END { printf "%d %s\n", c, last }' "$1" "$2"
 }
 
-failed=()
+failed=() errored=()
 t_start=$SECONDS
 for fam in "${families[@]}"; do
   current=$fam
@@ -178,7 +181,13 @@ for fam in "${families[@]}"; do
   args=("--suite=$suite")
   ((have_filter)) && args+=("--benchmark_filter=$filter")
   list=$run/.$fam.list
-  if ! "$exe" "${args[@]}" --benchmark_list_tests >"$list" 2>"$run/$fam.log"; then
+  "$exe" "${args[@]}" --benchmark_list_tests >"$list" 2>"$run/$fam.log"
+  rc=$?
+  # A filter that matches none of this family's benchmarks: exit 2 with
+  # Google Benchmark's "Failed to match" (another family may match it).
+  if ((rc == 2)) && grep -q '^Failed to match any benchmarks' "$run/$fam.log"; then
+    : >"$list"
+  elif ((rc != 0)); then
     echo "bench.sh: $fam: listing the benchmarks failed (see $run/$fam.log)" >&2
     failed+=("$fam"); rm -f "$list"; continue
   fi
@@ -209,7 +218,13 @@ for fam in "${families[@]}"; do
   progress "$fam" "$n" "$total" $((SECONDS - t0)) "done, exit $rc"
   ((tty)) && echo >&2
   rm -f "$list"
-  if ((rc != 0)); then
+  if ((rc == 1)) && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$run/$fam.json" 2>/dev/null; then
+    # Exit 1: the family ran, some benchmarks ended with an error (named on
+    # its stderr).  Its results stay; the report shows those as FAILED.
+    names=$(sed -n "s/^bench_$fam: [0-9]* benchmarks\{0,1\} failed: //p" "$run/$fam.log" | tail -n 1)
+    echo "bench.sh: $fam: some benchmarks failed: ${names:-see $run/$fam.log}" >&2
+    errored+=("$fam: ${names:-see $fam.log}")
+  elif ((rc != 0)); then
     echo "bench.sh: $fam exited $rc (see $run/$fam.log)" >&2
     failed+=("$fam")
   elif ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$run/$fam.json" 2>/dev/null; then
@@ -243,9 +258,11 @@ echo "# benchmarks ran for $elapsed s" >>"$commands"
 # a run that other processes disturbed.
 scripts/machine.py --after "$run/machine.json" || echo "bench.sh: machine.py --after failed" >&2
 
-if ((${#failed[@]})); then
-  echo "FAILED families: ${failed[*]} (their .log files say why)" >"$run/FAILED"
-fi
+{
+  ((${#failed[@]})) && echo "FAILED families: ${failed[*]} (their .log files say why)"
+  ((${#errored[@]})) && printf 'FAILED benchmarks (the rest of the family ran) in %s\n' "${errored[@]}"
+} >"$run/FAILED"
+[[ -s $run/FAILED ]] || rm -f "$run/FAILED"
 record scripts/report.sh "$run"
 scripts/report.sh "$run" >/dev/null || echo "bench.sh: report.sh failed" >&2
 
@@ -255,4 +272,4 @@ fi
 [[ -f $run/summary.txt ]] && cat "$run/summary.txt"
 echo
 echo "results: $run$( ((link_latest)) && echo ' (results/latest)') — benchmarks took $elapsed s"
-((${#failed[@]} == 0))
+((${#failed[@]} == 0 && ${#errored[@]} == 0))
