@@ -21,8 +21,9 @@
  *   ./deadlock --fix order
  *   ./deadlock --fix trylock
  *   ./deadlock --fix timeout --timeout-ms 200
+ *   ./deadlock --timeout-ms 100 --timeline t.csv; scripts/timeline.sh t.csv t.svg
  *
- * Usage: deadlock [--fix order|trylock|timeout] [--timeout-ms MS]
+ * Usage: deadlock [--fix order|trylock|timeout] [--timeout-ms MS] [--timeline FILE]
  * Python: acquire locks in one global order; lock.acquire(blocking=False);
  *         lock.acquire(timeout=...) and release what you hold on failure
  * Exit: 0 both finished, 1 error, 2 bad arguments, 3 deadlock detected.
@@ -47,10 +48,12 @@ struct shared {
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--fix order|trylock|timeout] [--timeout-ms MS]\n"
+            "Usage: %s [--fix order|trylock|timeout] [--timeout-ms MS] [--timeline FILE]\n"
             "A takes L1 then L2, B takes L2 then L1: deadlock, unless fixed.\n"
             "  -f, --fix HOW        order, trylock or timeout (default: no fix)\n"
             "  -t, --timeout-ms MS  how long a lock wait may last (10..60000, default 1000)\n"
+            "      --timeline FILE  write who held and waited for which lock when, as CSV\n"
+            "                       for scripts/timeline.sh (lanes A, B, lock L1, lock L2)\n"
             "  -h, --help           this help\n"
             "Exit 0 both finished, 3 deadlock detected.\n",
             lab_progname);
@@ -98,9 +101,21 @@ static void meet(atomic_int *count, const char *who)
     }
 }
 
+/* The timeline: a lock's lane shows who held it when; a process's lane
+ * shows when it waited and backed off. */
+static const char *const lock_lanes[] = { "lock L1", "lock L2" };
+
+/* A wait worth drawing: one that lasted (an uncontended lock takes < 1 us). */
+static void timeline_wait(const char *who, double from, double to, int lock)
+{
+    if (to - from >= 50e-6)
+        lab_timeline_interval(who, from, to, "waits for L%d", lock + 1);
+}
+
 static void worker(struct shared *sh, int me, enum fix fix, long timeout_ms)
 {
     const char *who = me == 0 ? "A" : "B";
+    double asked, got_first, got_second;
     int first = (fix == ORDER || me == 0) ? 0 : 1, second = 1 - first;
     unsigned seed = (unsigned)getpid() ^ (unsigned)now_ns();
     long long deadline = now_ns() + (4 * timeout_ms + 5000) * 1000000LL;
@@ -110,21 +125,32 @@ static void worker(struct shared *sh, int me, enum fix fix, long timeout_ms)
     for (int attempt = 1;; attempt++) {
         if (now_ns() > deadline)
             err_exit("%s: still no luck after %d attempts", who, attempt - 1);
+        asked = lab_timeline_now();
         if (lock_within(&sh->lock[first], timeout_ms, who) == ETIMEDOUT)
             continue;
+        got_first = lab_timeline_now();
+        timeline_wait(who, asked, got_first, first);
         printf("%s: holds L%d, wants L%d\n", who, first + 1, second + 1);
         if (attempt == 1 && fix != ORDER)   /* both now hold their first lock */
             meet(&sh->at_barrier, who);
 
+        asked = lab_timeline_now();
         int rc = fix == TRYLOCK ? pthread_mutex_trylock(&sh->lock[second])
                                 : lock_within(&sh->lock[second], timeout_ms, who);
+        got_second = lab_timeline_now();
+        timeline_wait(who, asked, got_second, second);
         if (rc == 0) {
             printf("%s: holds L%d and L%d (attempt %d): working\n",
                    who, first + 1, second + 1, attempt);
             sh->work++;
             sleep_ms(10);
             unlock(&sh->lock[second], who);
+            lab_timeline_interval(lock_lanes[second], got_second, lab_timeline_now(),
+                                  "held by %s", who);
             unlock(&sh->lock[first], who);
+            lab_timeline_interval(lock_lanes[first], got_first, lab_timeline_now(),
+                                  "held by %s", who);
+            lab_timeline_event(who, "exit 0");
             _exit(EXIT_SUCCESS);
         }
         if (rc != EBUSY && rc != ETIMEDOUT) {
@@ -136,15 +162,22 @@ static void worker(struct shared *sh, int me, enum fix fix, long timeout_ms)
                    who, first + 1, timeout_ms, second + 1);
             /* Keep our lock until the other has given up too: released
              * earlier, it would let the other through and hide the deadlock. */
+            lab_timeline_event(who, "gives up: deadlock");
             meet(&sh->gave_up, who);
             unlock(&sh->lock[first], who);
+            lab_timeline_interval(lock_lanes[first], got_first, lab_timeline_now(),
+                                  "held by %s", who);
+            lab_timeline_event(who, "exit 3");
             _exit(3);
         }
         long pause_ms = 1 + rand_r(&seed) % 10;
         printf("%s: L%d %s: release L%d, back off %ld ms, retry\n", who, second + 1,
                rc == EBUSY ? "busy (EBUSY)" : "timed out", first + 1, pause_ms);
         unlock(&sh->lock[first], who);
+        double backing_off = lab_timeline_now();
+        lab_timeline_interval(lock_lanes[first], got_first, backing_off, "held by %s", who);
         sleep_ms(pause_ms);
+        lab_timeline_interval(who, backing_off, lab_timeline_now(), "backs off");
     }
 }
 
@@ -153,6 +186,7 @@ int main(int argc, char *argv[])
     static const struct option options[] = {
         { "fix", required_argument, NULL, 'f' },
         { "timeout-ms", required_argument, NULL, 't' },
+        { "timeline", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -170,6 +204,10 @@ int main(int argc, char *argv[])
             else usageErr("--fix: '%s' is not order, trylock or timeout", optarg);
             break;
         case 't': timeout_ms = parse_long("--timeout-ms", optarg, 10, 60000); break;
+        case 'T':
+            lab_timeline_open(optarg);
+            lab_timeline_event("parent", "start");
+            break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
@@ -191,11 +229,14 @@ int main(int argc, char *argv[])
         if ((rc = pthread_mutex_init(&sh->lock[i], &attr)) != 0)
             errExitEN(rc, "pthread_mutex_init");
     pthread_mutexattr_destroy(&attr);
+    for (int i = 0; i < 2; i++)
+        lab_timeline_event(lock_lanes[i], "pthread_mutex_init");
     printf("deadlock: A takes L1 then L2, B takes %s; fix=%s, timeout %ld ms\n",
            fix == ORDER ? "L1 then L2" : "L2 then L1", fix_names[fix], timeout_ms);
 
     pid_t pids[2];
     for (int me = 0; me < 2; me++) {
+        lab_timeline_event(me ? "B" : "A", "fork");
         if ((pids[me] = fork()) == -1)
             errExit("fork");
         if (pids[me] == 0) {
@@ -220,6 +261,8 @@ int main(int argc, char *argv[])
         if (!WIFEXITED(status))
             fatal("%s ended with %s", me ? "B" : "A", describe_status(status, how, sizeof how));
         exits[me] = WEXITSTATUS(status);
+        lab_timeline_event("parent", "reaped %s: %s", me ? "B" : "A",
+                           describe_status(status, how, sizeof how));
     }
     if (exits[0] == 3 && exits[1] == 3) {
         printf("deadlock: A holds L1 and waits for L2; B holds L2 and waits for L1\n");

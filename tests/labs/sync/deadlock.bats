@@ -61,7 +61,7 @@ check_fixed() {
 @test "deadlock --help exits 0 and shows usage" {
     run deadlock --help
     assert_success
-    assert_line --index 0 "Usage: deadlock [--fix order|trylock|timeout] [--timeout-ms MS]"
+    assert_line --index 0 "Usage: deadlock [--fix order|trylock|timeout] [--timeout-ms MS] [--timeline FILE]"
 }
 
 @test "deadlock: bad arguments exit 2 with a message" {
@@ -79,4 +79,40 @@ check_fixed() {
     run --separate-stderr deadlock extra
     assert_failure 2
     [[ $stderr == *"unexpected argument 'extra'"* ]]
+}
+
+@test "deadlock --timeline: each lock held by one process at a time; without a fix A and B wait for each other until both give up" {
+    load '../../helpers/pictures'
+    t=$BATS_TEST_TMPDIR/t.csv
+    run_bounded 20 deadlock --timeout-ms 100 --timeline "$t"
+    assert_failure 3
+    timeline_ok "$t"
+    run timeline_lanes "$t"
+    assert_output "$(printf 'parent\nlock L1\nlock L2\nA\nB')"
+    [ "$(timeline_count "$t" "lock L1" '^held by A$')" -eq 1 ]
+    [ "$(timeline_count "$t" "lock L2" '^held by B$')" -eq 1 ]
+    [ "$(timeline_count "$t" A '^waits for L2$')" -eq 1 ]
+    [ "$(timeline_count "$t" B '^waits for L1$')" -eq 1 ]
+    for p in A B; do
+        [ "$(timeline_count "$t" "$p" '^gives up: deadlock$')" -eq 1 ]
+        [ "$(timeline_count "$t" "$p" '^exit 3$')" -eq 1 ]
+        [ "$(timeline_count "$t" parent "^reaped $p: exit 3\$")" -eq 1 ]
+    done
+    # The cycle: A waits for L2 while B holds it, and B for L1 while A does.
+    run awk -F, '$1 == "lock L1" && $4 == "held by A" { a1 = $2; a2 = $3 }
+                 $1 == "lock L2" && $4 == "held by B" { b1 = $2; b2 = $3 }
+                 $1 == "A" && $4 == "waits for L2" { wa1 = $2; wa2 = $3 }
+                 $1 == "B" && $4 == "waits for L1" { wb1 = $2; wb2 = $3 }
+                 END { exit !(b1 <= wa1 && wa2 <= b2 && a1 <= wb1 && wb2 <= a2) }' "$t"
+    assert_success
+    # With a fix: both finish, and no lock ever has two holders at once.
+    run_bounded 20 deadlock --fix trylock --timeline "$t"
+    assert_success
+    timeline_ok "$t"
+    for p in A B; do [ "$(timeline_count "$t" "$p" '^exit 0$')" -eq 1 ]; done
+    run awk -F, '$1 ~ /^lock/ && $3 > $2 { n[$1]++; s[$1, n[$1]] = $2; e[$1, n[$1]] = $3 }
+                 END { for (l in n) for (i = 1; i <= n[l]; i++) for (j = i + 1; j <= n[l]; j++)
+                           if (s[l, i] < e[l, j] && s[l, j] < e[l, i]) bad = 1
+                       exit bad }' "$t"
+    assert_success
 }
