@@ -20,10 +20,13 @@ PACKAGES=(
   bats-assert
   gnuplot-nox         # every plot
   python3             # report, CSV and comparison scripts (standard library only)
+  parallel            # GNU parallel: the shell probe's per-task process start (python family)
   procps              # ps, pgrep: tests look for stray processes
   util-linux          # ipcs, setsid, taskset
   file                # tests check what kind of file a plot is
   chromium            # a test renders the HTML report headless
+  strace              # docs/labs/debugging.md recipes and their test
+  gdb                 # docs/labs/debugging.md: follow-fork-mode child on a worker
 )
 
 names=()
