@@ -11,7 +11,9 @@
  *   forkserver   a small helper forked at start-up forks on request, over a
  *                socketpair, and sends the grandchild's status back
  * With --parent-mib N the parent first touches N MiB.  fork's cost grows
- * with it (more page tables to copy); the others stay flat.
+ * with it (more page tables to copy); the others stay flat.  --no-touch
+ * allocates the N MiB without touching them: no page is real yet, there
+ * is nothing to copy, and fork stays cheap.
  *
  * Python's start methods: 'fork' is fork; 'spawn' is fork_exec (CPython
  * uses vfork or posix_spawn when it can); 'forkserver' is the fork server.
@@ -21,9 +23,10 @@
  * Try:
  *   ./start_methods -n 200
  *   ./start_methods -n 50 --parent-mib 1024
+ *   ./start_methods -n 50 --parent-mib 1024 --no-touch
  *
  * Exit: 0 every child exited 42, 1 an error, 2 bad arguments.
- * Usage: start_methods [-n REPS] [--parent-mib N]
+ * Usage: start_methods [-n REPS] [--parent-mib N [--no-touch]]
  * Python: multiprocessing.set_start_method('fork' | 'spawn' | 'forkserver'),
  *         os.fork(), os.posix_spawn(), subprocess.Popen
  */
@@ -40,10 +43,11 @@ static char *exec_argv[] = { "start_methods", "--child-exit", "42", NULL };
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [-n REPS] [--parent-mib N]\n"
+            "Usage: %s [-n REPS] [--parent-mib N [--no-touch]]\n"
             "Start a child REPS times with each method; print the mean time per child.\n"
             "  -n, --reps N        children per method (1..100000, default 100)\n"
             "  -m, --parent-mib N  touch N MiB in the parent first (0..65536, default 0)\n"
+            "      --no-touch      allocate the N MiB but do not touch them\n"
             "  -h, --help          this help\n",
             lab_progname);
     exit(status);
@@ -188,15 +192,30 @@ static void measure(const char *name, pid_t (*start)(void), long reps)
     printf("%-15s %8.1f us\n", name, (now_ns() - t0) / 1e3 / reps);
 }
 
+/* This process's resident memory, from /proc/self/statm (pages). */
+static long resident_mib(void)
+{
+    long size, resident = -1;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL)
+        errExit("fopen /proc/self/statm");
+    if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+        fatal("/proc/self/statm: unexpected format");
+    fclose(f);
+    return resident * sysconf(_SC_PAGESIZE) >> 20;
+}
+
 int main(int argc, char *argv[])
 {
     static const struct option options[] = {
         { "reps", required_argument, NULL, 'n' },
         { "parent-mib", required_argument, NULL, 'm' },
+        { "no-touch", no_argument, NULL, 'U' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     long reps = 100, mib = 0;
+    bool touch = true;
     int opt;
 
     /* The exec target: this same program, asked to exit at once. */
@@ -207,6 +226,7 @@ int main(int argc, char *argv[])
         switch (opt) {
         case 'n': reps = parse_long("--reps", optarg, 1, 100000); break;
         case 'm': mib = parse_long("--parent-mib", optarg, 0, 65536); break;
+        case 'U': touch = false; break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
@@ -221,12 +241,15 @@ int main(int argc, char *argv[])
         size_t size = (size_t)mib << 20;
         if ((ballast = malloc(size)) == NULL)
             errExit("malloc %ld MiB", mib);
-        for (size_t off = 0; off < size; off += 4096)
+        for (size_t off = 0; touch && off < size; off += 4096)
             ((volatile char *)ballast)[off] = 1;   /* make every page real */
     }
+    if (!touch)     /* allocated: address space only, no page, no page table */
+        printf("parent allocated %ld MiB without touching them (resident: %ld MiB); ",
+               mib, resident_mib());
     if ((clone_stack = malloc(STACK)) == NULL)
         errExit("malloc");
-    printf("parent touched %ld MiB; mean time per child over %ld runs:\n", mib, reps);
+    printf("parent touched %ld MiB; mean time per child over %ld runs:\n", touch ? mib : 0, reps);
 
     measure("fork", by_fork, reps);
     measure("fork_exec", by_fork_exec, reps);

@@ -59,7 +59,7 @@ check_methods() {
 @test "start_methods --help exits 0 and shows usage" {
     run start_methods --help
     assert_success
-    assert_line --index 0 "Usage: start_methods [-n REPS] [--parent-mib N]"
+    assert_line --index 0 "Usage: start_methods [-n REPS] [--parent-mib N [--no-touch]]"
 }
 
 @test "start_methods: bad arguments exit 2 with a message" {
@@ -74,4 +74,14 @@ check_methods() {
     run --separate-stderr start_methods extra
     assert_failure 2
     [[ $stderr == *"unexpected argument 'extra'"* ]]
+}
+
+@test "start_methods --no-touch: the memory is allocated but not resident, and every method still works" {
+    run_bounded 30 start_methods -n 2 --parent-mib 256 --no-touch
+    assert_success
+    assert_line --index 0 --regexp '^parent allocated 256 MiB without touching them \(resident: [0-9]+ MiB\); parent touched 0 MiB; mean time per child over 2 runs:$'
+    resident=$(sed -n '1s/.*(resident: \([0-9]*\) MiB).*/\1/p' <<<"$output")
+    [ "$resident" -lt 128 ]        # touched, it would be 256 or more
+    assert_line --regexp '^fork +[0-9.]+ us$'
+    assert_line --regexp '^forkserver +[0-9.]+ us$'
 }
