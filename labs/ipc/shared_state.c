@@ -5,12 +5,14 @@
  * an array of 8 longs) is shared three ways, and the child's writes are
  * seen by the parent each time:
  *   anon   mmap(MAP_SHARED | MAP_ANONYMOUS) before fork: no name, no fd;
- *          only descendants can have it (what multiprocessing.Value uses)
+ *          only descendants can have it
  *   shm    shm_open("/proclab-UID-PID-state"): a file in /dev/shm that any
  *          process may open by name (multiprocessing.shared_memory); it
  *          outlives every process until shm_unlink
  *   memfd  memfd_create: an fd to anonymous memory; the child inherits the
  *          fd and maps it itself; gone when the last fd and map go
+ *          (multiprocessing.Value and Array do the same with a temporary
+ *          file in /dev/shm, unlinked at once and mapped by its fd)
  *
  * The pitfalls:
  *   - a named object is left in /dev/shm by a crash; this lab creates it
