@@ -11,6 +11,8 @@
  *                    until sem_unlink, so this lab unlinks it on every path,
  *                    Ctrl-C included
  *   --no-semaphore   no semaphore at all: the bound breaks (exit 1)
+ *   --die-inside     one process is killed (SIGKILL) while inside: nobody
+ *                    posts its slot, and the semaphore stays one short
  * Waits are bounded with sem_timedwait.
  *
  * Watch for: "max inside at once" equal to the slots, never above; and
@@ -20,8 +22,9 @@
  *   ./semaphore                           # 5 processes, 2 slots
  *   ./semaphore --kind named --slots 3 --procs 8
  *   ./semaphore --no-semaphore            # max inside at once = 5
+ *   ./semaphore --die-inside              # slots free at the end: 1 of 2
  *
- * Usage: semaphore [--kind named|unnamed] [--slots S] [--procs N] [--work-ms MS] [--no-semaphore]
+ * Usage: semaphore [--kind named|unnamed] [--slots S] [--procs N] [--work-ms MS] [--no-semaphore | --die-inside]
  * Python: multiprocessing.Semaphore(2) (acquire/release, or with sem:)
  * Exit: 0 the bound held, 1 it was broken (or an error), 2 bad arguments.
  */
@@ -47,17 +50,20 @@ static volatile sig_atomic_t stop;
 static pid_t pids[MAX_PROCS];
 static int nprocs;
 static char sem_name[64];       /* set while the named semaphore exists */
+static pid_t dies_inside;       /* --die-inside: the child that will */
 
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--kind named|unnamed] [--slots S] [--procs N] [--work-ms MS] [--no-semaphore]\n"
+            "Usage: %s [--kind named|unnamed] [--slots S] [--procs N] [--work-ms MS] [--no-semaphore | --die-inside]\n"
             "N processes enter a section guarded by a semaphore of S slots.\n"
             "  -k, --kind KIND     unnamed (sem_init, default) or named (sem_open)\n"
             "  -s, --slots S       the semaphore's initial value (1..16, default 2)\n"
             "  -p, --procs N       processes (1..64, default 5)\n"
             "  -w, --work-ms MS    time each spends inside (0..10000, default 100)\n"
             "      --no-semaphore  enter without the semaphore: the bound breaks\n"
+            "      --die-inside    the first process is killed while inside: its slot\n"
+            "                      is never given back\n"
             "  -h, --help          this help\n"
             "Exit 0 when at most S were inside at once, 1 when more were.\n",
             lab_progname);
@@ -82,7 +88,7 @@ static void cleanup(void)
         sem_name[0] = '\0';
 }
 
-static void child(struct shared *sh, sem_t *sem, long work_ms, long limit_ms)
+static void child(struct shared *sh, sem_t *sem, long work_ms, long limit_ms, bool die)
 {
     struct timespec deadline;
 
@@ -104,6 +110,10 @@ static void child(struct shared *sh, sem_t *sem, long work_ms, long limit_ms)
     while (now > max && !atomic_compare_exchange_weak(&sh->max_inside, &max, now))
         ;
     printf("pid %ld: in  (inside now %d)\n", (long)getpid(), now);
+    if (die) {                  /* killed holding a slot: no sem_post ever */
+        printf("pid %ld: killed inside (SIGKILL)\n", (long)getpid());
+        raise(SIGKILL);
+    }
     sleep_ms(work_ms);
     now = atomic_fetch_sub(&sh->inside, 1) - 1;
     printf("pid %ld: out (inside now %d)\n", (long)getpid(), now);
@@ -114,7 +124,8 @@ static void child(struct shared *sh, sem_t *sem, long work_ms, long limit_ms)
 
 /* Fork with SIGINT/SIGTERM blocked, so no child is missing from pids[]
  * when the flag is seen; children take the default action again. */
-static void start_children(struct shared *sh, sem_t *sem, long work_ms, long limit_ms)
+static void start_children(struct shared *sh, sem_t *sem, long work_ms, long limit_ms,
+                           bool die_inside)
 {
     sigset_t block, old;
     sigemptyset(&block);
@@ -130,9 +141,11 @@ static void start_children(struct shared *sh, sem_t *sem, long work_ms, long lim
             signal(SIGINT, SIG_DFL);
             signal(SIGTERM, SIG_DFL);
             sigprocmask(SIG_SETMASK, &old, NULL);
-            child(sh, sem, work_ms, limit_ms);
+            child(sh, sem, work_ms, limit_ms, die_inside && i == 0);
         }
         pids[i] = pid;
+        if (die_inside && i == 0)
+            dies_inside = pid;
         if (sigprocmask(SIG_SETMASK, &old, NULL) == -1)
             errExit("sigprocmask");
     }
@@ -163,6 +176,8 @@ static void reap_children(long limit_ms)
             if (pids[i] == pid)
                 pids[i] = 0;
         left--;
+        if (pid == dies_inside && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+            continue;           /* --die-inside: the death we asked for */
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             char how[64];
             fatal("child %ld ended with %s", (long)pid,
@@ -179,11 +194,12 @@ int main(int argc, char *argv[])
         { "procs", required_argument, NULL, 'p' },
         { "work-ms", required_argument, NULL, 'w' },
         { "no-semaphore", no_argument, NULL, 'N' },
+        { "die-inside", no_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     long slots = 2, procs = 5, work_ms = 100;
-    bool named = false, use_sem = true;
+    bool named = false, use_sem = true, die_inside = false;
     sem_t *sem = NULL;
     int opt;
 
@@ -200,12 +216,17 @@ int main(int argc, char *argv[])
         case 'p': procs = parse_long("--procs", optarg, 1, MAX_PROCS); break;
         case 'w': work_ms = parse_long("--work-ms", optarg, 0, 10000); break;
         case 'N': use_sem = false; break;
+        case 'D': die_inside = true; break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
     }
     if (optind != argc)
         usageErr("unexpected argument '%s'", argv[optind]);
+    if (die_inside && !use_sem)
+        usageErr("--die-inside needs the semaphore (not with --no-semaphore)");
+    if (die_inside && slots == 1 && procs > 1)
+        usageErr("--die-inside with one slot: the others would wait for it in vain");
 
     /* Line-buffered: each line leaves in one write, even on a pipe, so the
      * children's lines do not tear or get copied by fork. */
@@ -239,11 +260,17 @@ int main(int argc, char *argv[])
     /* Worst case every process waits for all the others: bound it by that. */
     long limit_ms = 10000 + (procs / slots + 1) * work_ms;
     nprocs = (int)procs;
-    start_children(sh, sem, work_ms, limit_ms);
+    start_children(sh, sem, work_ms, limit_ms, die_inside);
     reap_children(limit_ms + 1000);
 
     int max = atomic_load(&sh->max_inside);
     printf("max inside at once = %d (slots %ld)\n", max, slots);
+    int free_slots;
+    if (sem != NULL && sem_getvalue(sem, &free_slots) == -1)
+        errExit("sem_getvalue");
+    if (sem != NULL)            /* every sem_wait was matched by a sem_post? */
+        printf("slots free at the end: %d of %ld%s\n", free_slots, slots,
+               free_slots < slots ? ": a process died inside without sem_post" : "");
     if (named) {
         if (sem != NULL && sem_close(sem) == -1)
             errExit("sem_close");

@@ -62,7 +62,7 @@ check_inside() {  # procs bound
 @test "semaphore --help exits 0 and shows usage" {
     run semaphore --help
     assert_success
-    assert_line --index 0 "Usage: semaphore [--kind named|unnamed] [--slots S] [--procs N] [--work-ms MS] [--no-semaphore]"
+    assert_line --index 0 "Usage: semaphore [--kind named|unnamed] [--slots S] [--procs N] [--work-ms MS] [--no-semaphore | --die-inside]"
 }
 
 @test "semaphore: bad arguments exit 2 with a message" {
@@ -83,4 +83,18 @@ check_inside() {  # procs bound
     run --separate-stderr semaphore extra
     assert_failure 2
     [[ $stderr == *"unexpected argument 'extra'"* ]]
+}
+
+@test "semaphore --die-inside: a process killed inside never gives its slot back; the others still finish" {
+    for kind in unnamed named; do
+        run_bounded 20 semaphore --kind $kind --die-inside --procs 4 --slots 2 --work-ms 20
+        assert_success
+        assert_line --regexp '^pid [0-9]+: killed inside \(SIGKILL\)$'
+        assert_line "slots free at the end: 1 of 2: a process died inside without sem_post"
+        [ "$(grep -c ': out ' <<<"$output")" -eq 3 ]
+    done
+    run_bounded 20 semaphore --procs 3 --slots 2 --work-ms 10
+    assert_line "slots free at the end: 2 of 2"
+    run --separate-stderr semaphore --die-inside --no-semaphore
+    assert_failure 2
 }
