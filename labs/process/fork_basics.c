@@ -18,8 +18,14 @@
  *   ./fork_basics --no-flush | cat     # a pipe: "before fork" twice
  *   ./fork_basics -n 4 --no-flush > out.txt; grep -c before out.txt
  *   ./fork_basics -n 3 --timeline t.csv && scripts/timeline.sh t.csv t.svg
+ *   ./fork_basics -n 2 --child-exit     # the parent's atexit handler, 3 times
  *
- * Usage: fork_basics [--no-flush] [-n CHILDREN] [--timeline FILE]
+ * With --child-exit the children leave with exit() instead of _exit(): exit
+ * also runs the atexit handlers the parent registered before fork (here one
+ * that says which process runs it), and flushes stdio buffers.  A child
+ * that shares its parent's handlers and buffers must leave with _exit.
+ *
+ * Usage: fork_basics [--no-flush] [--child-exit] [-n CHILDREN] [--timeline FILE]
  * Python: os.fork(), os.getpid(), os.getppid()
  */
 #include "../lab.h"
@@ -28,11 +34,13 @@
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--no-flush] [-n CHILDREN] [--timeline FILE]\n"
+            "Usage: %s [--no-flush] [--child-exit] [-n CHILDREN] [--timeline FILE]\n"
             "Fork CHILDREN processes (default 1); each says who it is.\n"
             "  -n, --children N  how many children to fork (1..64)\n"
             "      --no-flush    do not flush stdout before fork: with stdout on a\n"
             "                    pipe or file, 'before fork' is printed once per process\n"
+            "      --child-exit  children leave with exit(), not _exit(): the parent's\n"
+            "                    atexit handler runs in every child too\n"
             "      --timeline FILE  write fork, exit and wait times as CSV for\n"
             "                    scripts/timeline.sh (one lane per process)\n"
             "  -h, --help        this help\n",
@@ -40,9 +48,18 @@ _Noreturn static void usage(FILE *out, int status)
     exit(status);
 }
 
+/* Registered by the parent with atexit(); fork copies the registration. */
+static pid_t registered_by;
+
+static void say_who_exits(void)
+{
+    printf("atexit handler registered by pid %ld runs in pid %ld\n",
+           (long)registered_by, (long)getpid());
+}
+
 /* The child's whole life: say who it is, then leave with _exit so that the
- * stdio buffer (a copy of the parent's) is not flushed a second time here
- * unless the lesson wants it to be. */
+ * stdio buffer (a copy of the parent's) is not flushed a second time here,
+ * and the parent's atexit handlers do not run, unless the lesson wants it. */
 static void child(int index, bool flush_at_exit)
 {
     char lane[32];
@@ -64,6 +81,7 @@ int main(int argc, char *argv[])
     static const struct option options[] = {
         { "children", required_argument, NULL, 'n' },
         { "no-flush", no_argument, NULL, 'F' },
+        { "child-exit", no_argument, NULL, 'E' },
         { "timeline", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -71,7 +89,7 @@ int main(int argc, char *argv[])
     long children = 1;
     const char *timeline = NULL;
     pid_t child_pids[64];
-    bool flush_before_fork = true;
+    bool flush_before_fork = true, child_exit = false;
     int opt;
 
     lab_init(argv[0]);
@@ -79,6 +97,7 @@ int main(int argc, char *argv[])
         switch (opt) {
         case 'n': children = parse_long("--children", optarg, 1, 64); break;
         case 'F': flush_before_fork = false; break;
+        case 'E': child_exit = true; break;
         case 'T': timeline = optarg; break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
@@ -86,6 +105,9 @@ int main(int argc, char *argv[])
     }
     if (optind != argc)
         usageErr("unexpected argument '%s'", argv[optind]);
+    registered_by = getpid();
+    if (atexit(say_who_exits) != 0)
+        fatal("atexit");
     if (timeline) {
         lab_timeline_open(timeline);
         lab_timeline_event("parent", "start");
@@ -105,7 +127,7 @@ int main(int argc, char *argv[])
         if (pid == -1)
             errExit("fork");
         if (pid == 0)                       /* child (new process) */
-            child(i, !flush_before_fork);
+            child(i, !flush_before_fork || child_exit);
         child_pids[i - 1] = pid;
         lab_timeline_interval("parent", fork_called, fork_called, "fork child %d", i);
         /* parent: fork returned the child's pid */

@@ -33,7 +33,7 @@ teardown() { _common_teardown; }
 @test "fork_basics --help exits 0 and shows usage" {
     run fork_basics --help
     assert_success
-    assert_line --index 0 "Usage: fork_basics [--no-flush] [-n CHILDREN] [--timeline FILE]"
+    assert_line --index 0 "Usage: fork_basics [--no-flush] [--child-exit] [-n CHILDREN] [--timeline FILE]"
 }
 
 @test "fork_basics: bad arguments exit 2 with a message" {
@@ -71,4 +71,19 @@ teardown() { _common_teardown; }
                  $1 == "parent" && $4 == "wait: child 2" { w = $2 }
                  END { exit !(f < e && e <= w) }' "$BATS_TEST_TMPDIR/t.csv"
     assert_success
+}
+
+@test "fork_basics --child-exit: exit() in a child runs the parent's atexit handler there too; _exit() does not" {
+    run_bounded 10 fork_basics -n 3
+    assert_success
+    parent=$(sed -n 's/^before fork: parent pid=\([0-9]*\)$/\1/p' <<<"$output")
+    [ "$(grep -c '^atexit handler registered by' <<<"$output")" -eq 1 ]
+    assert_line "atexit handler registered by pid $parent runs in pid $parent"
+    run_bounded 10 fork_basics -n 3 --child-exit
+    assert_success
+    parent=$(sed -n 's/^before fork: parent pid=\([0-9]*\)$/\1/p' <<<"$output")
+    [ "$(grep -c "^atexit handler registered by pid $parent runs in pid" <<<"$output")" -eq 4 ]
+    for child in $(sed -n 's/^child [0-9]: fork returned 0, my pid=\([0-9]*\),.*/\1/p' <<<"$output"); do
+        assert_line "atexit handler registered by pid $parent runs in pid $child"
+    done
 }
