@@ -167,6 +167,9 @@ $(BIN) $(OBJ)/labs $(TESTBIN):
 # settings stamp of their own.
 EX_SRCS   := $(sort $(wildcard labs/*/exercises/*.c))
 EX_NAMES  := $(notdir $(EX_SRCS:.c=))
+ifneq ($(words $(EX_NAMES)),$(words $(sort $(EX_NAMES))))
+  $(error two exercises share a name: $(EX_NAMES))
+endif
 EX_OUT    := $(OBJ)/exercises
 EX_BINS   := $(foreach n,$(EX_NAMES),$(EX_OUT)/starter/$(n) $(EX_OUT)/solution/$(n))
 EX_CFLAGS  = $(filter-out -MMD -MP,$(ALL_CFLAGS)) -Ilabs
@@ -224,7 +227,7 @@ exercise-bins: $(EX_BINS)
 
 .PHONY: exercises
 exercises: ## list the exercises (make grade EX=NAME grades one)
-	@printf '%s\n' $(EX_NAMES)
+	@printf '%s\n' $(sort $(EX_NAMES))
 
 .PHONY: grade
 grade: $(EX_BIN) ## grade an exercise: EX=NAME [SRC=your.c | SOLUTION=1]
