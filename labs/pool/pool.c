@@ -196,6 +196,7 @@ struct worker {
     struct chunk *chunks;                    /* in flight, oldest first (FIFO) */
     size_t chunk_head, chunk_count, queued;  /* queued: tasks in flight */
     size_t task_bytes, result_bytes;         /* bytes in flight each way */
+    size_t pipe_cap;                         /* pipe mode: the task pipe's capacity */
     uint64_t timed_out_id;                   /* the task we killed it for */
 };
 
@@ -222,7 +223,7 @@ struct requeued { struct job *job; size_t index; };
 
 struct pool {
     struct pool_options opt;
-    bool threads, closed, stopped, broken;
+    bool threads, closed, stopped, broken, epipe;
     int nworkers, live, nfuncs, doorbell;
     pid_t parent;
     struct worker *workers;
@@ -449,6 +450,9 @@ static int start_worker(pool_t *p, struct worker *w)
             return fail_with(p, e, "pipe: %s", strerror(e));
         }
         (void)fcntl(r[1], F_SETPIPE_SZ, RESULT_RING);   /* best effort: fewer blocked writes */
+        int cap = fcntl(t[1], F_GETPIPE_SZ);            /* less than 64 KiB when the
+                                                           user has many pipes */
+        w->pipe_cap = cap > 0 ? (size_t)cap : 4096;
         w->task_fd = t[1], w->child_task_fd = t[0];
         w->result_fd = r[0], w->child_result_fd = r[1];
     }
@@ -634,7 +638,9 @@ static int send_chunk(pool_t *p, struct worker *w)
     }
     bool shm = p->opt.queue == POOL_QUEUE_SHM;
     unsigned char *frame = shm ? ring_reserve(task_ring(w->slot), bytes) : p->txbuf;
-    if (fit == 0 || frame == NULL || (!shm && w->task_bytes + bytes > TASK_RING / 2))
+    /* A pipe write must not block while the worker may be blocked writing a
+     * result we do not read: stay within the pipe, unless nothing is in flight. */
+    if (fit == 0 || frame == NULL || (!shm && w->task_bytes > 0 && w->task_bytes + bytes > w->pipe_cap / 2))
         return 0;
     struct task_frame tf = { bytes, j->fn, p->next_id, (uint32_t)fit, (uint32_t)j->result_size };
     memcpy(frame, &tf, sizeof tf);
@@ -648,6 +654,7 @@ static int send_chunk(pool_t *p, struct worker *w)
     if (shm) {
         ring_commit(task_ring(w->slot), bytes);
     } else if (write(w->task_fd, frame, bytes) != (ssize_t)bytes) {
+        p->epipe = true;
         return 0;   /* the worker died (EPIPE): its pidfd will tell */
     }
     w->chunks[(w->chunk_head + w->chunk_count++) % MAX_WINDOW] =
@@ -677,8 +684,9 @@ static int dispatch(pool_t *p)
                 sent = true;
     }
     if (guard) {       /* discard the SIGPIPE we may have earned */
-        while (sigtimedwait(&pipe_sig, NULL, &(struct timespec){ 0, 0 }) == SIGPIPE)
+        while (p->epipe && sigtimedwait(&pipe_sig, NULL, &(struct timespec){ 0, 0 }) == SIGPIPE)
             ;
+        p->epipe = false;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
     atomic_thread_fence(memory_order_seq_cst);
@@ -819,10 +827,12 @@ static void enforce_time_limit(pool_t *p, int64_t now, int64_t *next_check)
     int64_t limit = (int64_t)p->opt.task_timeout_ms * 1000000;
     for (int i = 0; limit > 0 && i < p->nworkers; i++) {
         struct worker *w = &p->workers[i];
-        uint64_t id = w->alive ? atomic_load(&w->slot->running) : 0;
+        if (!w->alive)
+            continue;
+        uint64_t id = atomic_load(&w->slot->running);
         int64_t end = atomic_load(&w->slot->since_ns) + limit;
         if (id == 0 || id == w->timed_out_id) {
-            if (w->alive && w->queued > 0 && *next_check > now + limit / 4)
+            if (w->queued > 0 && *next_check > now + limit / 4)
                 *next_check = now + limit / 4;  /* about to start one */
         } else if (now >= end) {
             w->timed_out_id = id;
