@@ -18,7 +18,10 @@
  * on every exit path, SIGINT and SIGTERM included.  A second trap: work and
  * results share one bounded queue, so a parent that sends all the work
  * before reading any result deadlocks with its consumers once the queue
- * fills; the parent keeps at most IN_FLIGHT items out.
+ * fills; the parent keeps at most --in-flight items out (default 256: work
+ * and results then always fit).  With --in-flight 100000 -n 100000 the
+ * trap springs: every msgsnd blocks; after SEND_LIMIT_S seconds without
+ * progress the lab says so and exits 3.
  *
  * Watch for: per-consumer counts that change between runs; types coming out
  * lowest first with msgtyp -5; EAGAIN when msg_qbytes is used up.
@@ -29,8 +32,11 @@
  *   ./queue_sysv --demo addressed -c 4
  *   ./queue_sysv --demo full
  *   ./queue_sysv -n 100 -w 20 & sleep 0.3; ipcs -q; wait
+ *   ./queue_sysv --in-flight 100000 -n 100000    # deadlock: exit 3
  *
- * Usage: queue_sysv [--demo priority|addressed|full] [-c CONSUMERS] [-n ITEMS] [-w WORK_MS]
+ * Exit: 0 every result came back, 1 an error, 2 bad arguments, 3 deadlock
+ *       (a msgsnd blocked for SEND_LIMIT_S seconds: the queue stayed full).
+ * Usage: queue_sysv [--demo priority|addressed|full] [-c CONSUMERS] [-n ITEMS] [-w WORK_MS] [--in-flight N]
  * Python: multiprocessing.Queue put()/get(); no Python queue selects by type
  */
 #include "../lab.h"
@@ -41,6 +47,7 @@
 #define MAX_CONSUMERS 16
 #define RUN_LIMIT_S 30          /* no wait in this lab is longer */
 #define IN_FLIGHT 256           /* 2 x 256 x 16 bytes < msg_qbytes 16384 */
+#define SEND_LIMIT_S 2          /* no msgsnd here blocks that long unless stuck */
 #define T_WORK 1
 #define T_RESULT 2
 #define T_CONSUMER(k) (10L + (k))
@@ -60,7 +67,7 @@ static int npids;
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--demo priority|addressed|full] [-c CONSUMERS] [-n ITEMS] [-w WORK_MS]\n"
+            "Usage: %s [--demo priority|addressed|full] [-c CONSUMERS] [-n ITEMS] [-w WORK_MS] [--in-flight N]\n"
             "A System V message queue: type 1 work, type 2 results, 10+k for consumer k.\n"
             "      --demo priority   send types 3 1 5 2 1 4, receive with msgtyp -5\n"
             "      --demo addressed  one message per consumer, each takes only its own type\n"
@@ -68,6 +75,8 @@ _Noreturn static void usage(FILE *out, int status)
             "  -c, --consumers N     consumer processes (1..16, default 2)\n"
             "  -n, --items N         work items (0..100000, default 20)\n"
             "  -w, --work-ms MS      each consumer sleeps MS per item (0..1000, default 0)\n"
+            "      --in-flight N     most items sent but not answered (1..100000, default 256);\n"
+            "                        too many fill the queue: deadlock, exit 3\n"
             "  -h, --help            this help\n",
             lab_progname);
     exit(status);
@@ -95,12 +104,26 @@ static void on_signal(int sig)
 
 static void on_alarm(int sig) { (void)sig; }   /* only to interrupt msgrcv */
 
+/* msgsnd bounded by alarm() too: a queue that stays full for SEND_LIMIT_S
+ * seconds means everyone is blocked sending (the trap above). */
 static void send(long type, int from, int item, long long value)
 {
     struct msg m = { type, from, item, value };
-    while (msgsnd(msqid, &m, MSG_SIZE, 0) == -1)
-        if (errno != EINTR)
-            errExit("msgsnd type %ld", type);
+    alarm(SEND_LIMIT_S);
+    int rc = msgsnd(msqid, &m, MSG_SIZE, 0);
+    int saved = errno;
+    alarm(0);
+    if (rc == -1 && saved == EINTR) {
+        fprintf(stderr, "%s: deadlock: msgsnd type %ld (%s) blocked for %d s: the queue is "
+                "full and every process is waiting to send\n", lab_progname, type,
+                type == T_RESULT ? "a consumer's result" : "the parent's work", SEND_LIMIT_S);
+        if (owner)
+            exit(3);            /* atexit: kill the consumers, IPC_RMID */
+        _exit(3);
+    }
+    errno = saved;
+    if (rc == -1)
+        errExit("msgsnd type %ld", type);
 }
 
 /* msgrcv bounded by alarm(): SIGALRM's handler has no SA_RESTART, so a
@@ -219,10 +242,11 @@ int main(int argc, char *argv[])
         { "consumers", required_argument, NULL, 'c' },
         { "items", required_argument, NULL, 'n' },
         { "work-ms", required_argument, NULL, 'w' },
+        { "in-flight", required_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    long consumers = 2, items = 20, work_ms = 0;
+    long consumers = 2, items = 20, work_ms = 0, in_flight = IN_FLIGHT;
     const char *which = NULL;
     int opt;
 
@@ -233,6 +257,7 @@ int main(int argc, char *argv[])
         case 'c': consumers = parse_long("--consumers", optarg, 1, MAX_CONSUMERS); break;
         case 'n': items = parse_long("--items", optarg, 0, 100000); break;
         case 'w': work_ms = parse_long("--work-ms", optarg, 0, 1000); break;
+        case 'F': in_flight = parse_long("--in-flight", optarg, 1, 100000); break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
@@ -276,9 +301,9 @@ int main(int argc, char *argv[])
         /* Work and results share one bounded queue.  Sending all the work
          * first deadlocks once the queue is full of work: we block sending,
          * consumers block sending results nobody takes.  So keep at most
-         * IN_FLIGHT items out: work + results then always fit. */
+         * in_flight items out: work + results then always fit. */
         for (int sent = 0; got < items;) {
-            if (sent < items && sent - got < IN_FLIGHT) {
+            if (sent < items && sent - got < in_flight) {
                 send(T_WORK, -1, sent, 0);
                 expect += (long long)sent * sent;
                 sent++;

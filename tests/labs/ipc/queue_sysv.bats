@@ -80,7 +80,7 @@ OUT
 @test "queue_sysv --help exits 0 and shows usage" {
     run queue_sysv --help
     assert_success
-    assert_line --index 0 "Usage: queue_sysv [--demo priority|addressed|full] [-c CONSUMERS] [-n ITEMS] [-w WORK_MS]"
+    assert_line --index 0 "Usage: queue_sysv [--demo priority|addressed|full] [-c CONSUMERS] [-n ITEMS] [-w WORK_MS] [--in-flight N]"
 }
 
 @test "queue_sysv: bad arguments exit 2 with a message" {
@@ -98,4 +98,15 @@ OUT
     run --separate-stderr queue_sysv extra
     assert_failure 2
     [[ $stderr == *"unexpected argument 'extra'"* ]]
+}
+
+@test "queue_sysv --in-flight 100000: work and results fill the one queue, every msgsnd blocks: deadlock reported, exit 3, queue removed" {
+    run_bounded 20 queue_sysv --in-flight 100000 -n 100000
+    assert_failure 3
+    assert_output --partial "deadlock: msgsnd type"
+    assert_output --partial "blocked for 2 s: the queue is full"
+    # The default keeps few enough items out: the same work completes.
+    run_bounded 20 queue_sysv -n 5000
+    assert_success
+    assert_line --regexp '^total: 5000 results of 5000,'
 }
