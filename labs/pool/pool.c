@@ -214,7 +214,7 @@ struct job {              /* a map, an imap iterator or a future */
     char **errors;                           /* per task, once one failed */
     size_t *order;                           /* imap: indexes in completion order */
     void *own_args, *own_results;
-    bool released, cancelled, reported, attached;
+    bool released, cancelled, reported, attached, in_pending;
     uint64_t done_seq;
 };
 struct pool_future { struct job job; };
@@ -487,9 +487,24 @@ static int start_worker(pool_t *p, struct worker *w)
 /* ---- jobs: tasks waiting, finished, freed -------------------------------- */
 static bool job_done(const struct job *j) { return j->completed + j->dropped == j->n; }
 
+/* Take j off the list of jobs with tasks not yet sent. */
+static void pending_remove(pool_t *p, struct job *j)
+{
+    struct job *prev = NULL;
+    for (struct job *q = j->in_pending ? p->pending : NULL; q; prev = q, q = q->next_pending)
+        if (q == j) {
+            j->in_pending = false;
+            *(prev ? &prev->next_pending : &p->pending) = j->next_pending;
+            if (p->pending_tail == j)
+                p->pending_tail = prev;
+            return;
+        }
+}
+
 static void job_free(pool_t *p, struct job *j)
 {
     if (j->attached) {
+        pending_remove(p, j);
         *(j->prev ? &j->prev->next : &p->jobs) = j->next;
         if (j->next)
             j->next->prev = j->prev;
@@ -609,7 +624,7 @@ static bool next_work(pool_t *p, struct job **job, size_t *first, size_t *count,
         job_check_done(p, rq.job);
     }
     while (p->pending && p->pending->next_index == p->pending->n)
-        p->pending = p->pending->next_pending;
+        pending_remove(p, p->pending);
     if (p->pending == NULL)
         return false;
     *job = p->pending, *first = p->pending->next_index, *again = false;
@@ -663,8 +678,8 @@ static int send_chunk(pool_t *p, struct worker *w)
     w->queued += fit, w->task_bytes += bytes, w->result_bytes += fit * room, w->sent = true;
     if (again)
         p->rq_head = (p->rq_head + 1) % p->rq_cap, p->rq_count--;
-    else
-        j->next_index += fit;
+    else if ((j->next_index += fit) == j->n)
+        pending_remove(p, j);              /* all sent: it is the list's head */
     return 1;
 }
 
@@ -950,7 +965,8 @@ static void fail_all(pool_t *p, const char *why)
         for (size_t i = 0; i < j->n; i++)
             if (j->state[i] == WAITING)
                 complete_task(p, j, i, true, why, strlen(why));
-    p->pending = p->pending_tail = NULL;
+    while (p->pending)
+        pending_remove(p, p->pending);
     p->rq_count = 0;
     for (int i = 0; i < p->nworkers; i++)
         p->workers[i].chunk_count = p->workers[i].queued = 0;
@@ -1165,6 +1181,7 @@ static struct job *job_new(pool_t *p, int fn, size_t n, const void *args, size_t
         else
             p->pending = j;
         p->pending_tail = j;
+        j->in_pending = true;
         p->outstanding += n;
     }
     job_check_done(p, j);
