@@ -512,6 +512,60 @@ static void test_trace_csv(void **state)
     pool_destroy(p);
 }
 
+/* Jobs one after another with every chunk size, futures between them, and
+ * an iterator dropped half way: its unsent tasks are dropped, what it sent
+ * still completes, and the pool stays consistent (join finds no work). */
+static void test_jobs_in_sequence_and_a_dropped_iterator(void **state)
+{
+    (void)state;
+    long in[100], out[100];
+    for (int i = 0; i < 100; i++)
+        in[i] = i;
+    for (int threads = 0; threads < 2; threads++) {
+        pool_t *p = make(2, POOL_QUEUE_SHM, threads, false);
+        for (size_t n = 1; n <= 30; n++) {
+            pool_future_t *f = pool_submit(p, fn_square, &in[n], sizeof in[n]);
+            assert_non_null(f);
+            memset(out, 0, sizeof out);
+            assert_int_equal(pool_map(p, fn_square, in, sizeof *in, n, out, sizeof *out, n % 5), 0);
+            for (size_t i = 0; i < n; i++)
+                assert_int_equal(out[i], in[i] * in[i]);
+            if (n % 2)
+                future_free(f);            /* maybe not done yet */
+            else {
+                long got;
+                assert_int_equal(future_wait(f, 10000), 0);
+                assert_int_equal(future_result(f, &got, sizeof got, NULL), 0);
+                assert_int_equal(got, in[n] * in[n]);
+                future_free(f);
+            }
+        }
+        pool_destroy(p);
+
+        /* A new pool keeps only a few slow tasks queued per worker, so most
+         * of the iterator's 100 are still unsent when it is dropped. */
+        p = make(2, POOL_QUEUE_SHM, threads, false);
+        long ms[100];
+        for (int i = 0; i < 100; i++)
+            ms[i] = 5;
+        pool_iter_t *it = pool_imap_unordered(p, fn_sleep_ms, ms, sizeof *ms, 100, sizeof(long), 1);
+        struct pool_result r;
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(pool_iter_next(it, &r, 10000), 1);
+        pool_iter_free(it);
+        assert_int_equal(pool_map(p, fn_square, in, sizeof *in, 100, out, sizeof *out, 0), 0);
+        for (int i = 0; i < 100; i++)
+            assert_int_equal(out[i], in[i] * in[i]);
+        assert_int_equal(pool_close(p), 0);
+        assert_int_equal(pool_join(p, 10000), 0);
+        struct pool_stats st;
+        pool_get_stats(p, &st);
+        assert_int_equal(st.tasks_failed, 0);
+        assert_in_range(st.tasks_done, 103, 150);   /* the unsent sleeps never ran */
+        pool_destroy(p);
+    }
+    assert_nothing_left();
+}
 static void test_bad_arguments_and_no_leaks(void **state)
 {
     (void)state;
@@ -561,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_close_join_terminate_with_tasks_pending),
         cmocka_unit_test(test_futures_completion_order_and_timeout),
         cmocka_unit_test(test_trace_csv),
+        cmocka_unit_test(test_jobs_in_sequence_and_a_dropped_iterator),
         cmocka_unit_test(test_bad_arguments_and_no_leaks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
