@@ -302,7 +302,7 @@ out_each_once() {
         index($0, p " ") == 1 { k = substr($0, length(p) + 2) + 0; seen[k]++ }
         END {
             for (k = a; k <= b; k++)
-                if (seen[k] != 1) { printf "%s %d seen %d times\n", p, k, seen[k] + 0; exit }
+                if (seen[k] != 1) { printf "%s %d seen %d times, expected once\n", p, k, seen[k] + 0; exit }
             for (k in seen)
                 if (k + 0 < a || k + 0 > b) { printf "%s %d is not one of %d..%d\n", p, k, a, b; exit }
         }' "$G_TMP/out")
@@ -319,10 +319,15 @@ no_zombie() {
         ps -o stat= --ppid "$PID" 2>/dev/null | grep -qv '^Z' || break
         nap 0.01
     done
-    z=$(ps -o pid=,stat= --ppid "$PID" 2>/dev/null | awk '$2 ~ /^Z/ { print $1 }' | head -3)
+    z=$(ps -o pid=,stat= --ppid "$PID" 2>/dev/null | awk '$2 ~ /^Z/ { print $1 }')
     [[ -z $z ]] && return 0
-    n=$(ps -o stat= --ppid "$PID" 2>/dev/null | grep -c '^Z')
-    echo "$n zombie(s): pid $(echo $z | sed 's/ /, pid /g') in state Z"
+    n=$(wc -l <<<"$z")
+    # "pid 1234 in state Z", or "3 children in state Z: pid 1234, pid 1235, ..."
+    if ((n == 1)); then
+        echo "pid $z in state Z"
+    else
+        echo "$n children in state Z: $(head -3 <<<"$z" | awk '{ printf "%spid %s", (NR > 1 ? ", " : ""), $1 }')$( ((n > 3)) && echo ", ...")"
+    fi
     return 1
 }
 

@@ -23,7 +23,7 @@
 #include <sys/mman.h>
 
 #define LOCK_LIMIT_MS 500
-#define RENDEZVOUS_MS 50
+#define RENDEZVOUS_MS 200
 
 struct bank {
     pthread_mutex_t lock_a, lock_b;
