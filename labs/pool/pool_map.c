@@ -15,7 +15,8 @@
  *
  * Watch for: "equals the serial run" on every line; the speedup against
  * serial (at most the number of CPUs); imap_unordered's first indices out of
- * order; with --trace, the picture: one row per worker, a box per task; try
+ * order; with --trace, the picture: one row per worker, a box per task
+ * (labelled with its index), a row for the parent's phases; try
  * --chunksize 1 and --chunksize 50 and look at the end of each phase.
  *
  * Try:
@@ -97,6 +98,30 @@ static int primes_in_range(const void *arg, size_t len, void *out, size_t *out_l
 
 static double seconds_since(long long t0) { return (double)(now_ns() - t0) / 1e9; }
 
+/* What the parent did when, for the trace's "parent" lane. */
+static struct phase { const char *name; long long start, end; } phases[5];
+static int nphases;
+
+static void phase_done(const char *name, long long start)
+{
+    phases[nphases++] = (struct phase){ name, start, now_ns() };
+}
+
+/* The pool's rows (one per task), then the parent's phases. */
+static void write_trace(pool_t *pool, const char *path, long long t0)
+{
+    if (pool_trace_write(pool, path, t0) == -1)
+        errExit("write %s", path);
+    FILE *f = fopen(path, "a");
+    if (f == NULL)
+        errExit("open %s", path);
+    for (int i = 0; i < nphases; i++)
+        fprintf(f, "parent,%.6f,%.6f,%s\n", (phases[i].start - t0) / 1e9,
+                (phases[i].end - t0) / 1e9, phases[i].name);
+    if (fclose(f) == EOF)
+        errExit("write %s", path);
+}
+
 static bool same(const long *got, const long *want, long n, const char *mode)
 {
     for (long i = 0; i < n; i++)
@@ -165,6 +190,7 @@ int main(int argc, char *argv[])
         total += serial[i];
     }
     double serial_s = seconds_since(start);
+    phase_done("serial", start);
 
     int fn_block = pool_register(primes_in_block), fn_range = pool_register(primes_in_range);
     po.trace = trace != NULL;
@@ -173,6 +199,7 @@ int main(int argc, char *argv[])
     if (pool == NULL)
         errExit("pool_create");
     double startup_s = seconds_since(start);
+    phase_done("pool_create", start);
     int workers = pool_size(pool);
     size_t chunk = chunksize ? (size_t)chunksize : pool_auto_chunksize((size_t)tasks, workers);
     printf("%ld tasks (blocks of %ld numbers), %d worker processes, queue %s, chunksize %zu%s\n",
@@ -188,6 +215,7 @@ int main(int argc, char *argv[])
                  (size_t)chunksize) == -1)
         fatal("pool_map: %s", pool_last_error(pool));
     double secs = seconds_since(start);
+    phase_done("map", start);
     bool ok = same(got, serial, tasks, "map");
     report("map", secs, serial_s, ok);
     all_ok &= ok;
@@ -203,6 +231,7 @@ int main(int argc, char *argv[])
     if (pool_starmap(pool, fn_range, args, (size_t)tasks, got, sizeof *got, (size_t)chunksize) == -1)
         fatal("pool_starmap: %s", pool_last_error(pool));
     secs = seconds_since(start);
+    phase_done("starmap", start);
     ok = same(got, serial, tasks, "starmap");
     report("starmap", secs, serial_s, ok);
     all_ok &= ok;
@@ -230,6 +259,7 @@ int main(int argc, char *argv[])
         errExit("pool_iter_next");
     pool_iter_free(it);
     secs = seconds_since(start);
+    phase_done("imap_unordered", start);
     ok = same(got, serial, tasks, "imap_unordered");
     report("imap_unordered", secs, serial_s, ok);
     printf("  arrival order:%s ...  (%ld of %ld in their input position)\n", first, in_order, tasks);
@@ -238,10 +268,9 @@ int main(int argc, char *argv[])
     if (trace) {
         const struct pool_trace_entry *e;
         size_t rows = pool_trace(pool, &e);
-        if (pool_trace_write(pool, trace, t0) == -1)
-            errExit("write %s", trace);
-        printf("trace: %zu tasks written to %s; draw it: scripts/timeline.sh %s out.svg\n",
-               rows, trace, trace);
+        write_trace(pool, trace, t0);
+        printf("trace: %zu tasks and the parent's %d phases written to %s; draw it:"
+               " scripts/timeline.sh %s out.svg\n", rows, nphases, trace, trace);
     }
     if (pool_close(pool) == -1 || pool_join(pool, 10000) == -1)
         fatal("pool_join: %s", pool_last_error(pool));

@@ -29,12 +29,20 @@ teardown() { _common_teardown; }
     csv="$BATS_TEST_TMPDIR/t.csv"
     run_bounded 30 pool_map --workers 2 --tasks 40 --block 500 --chunksize 10 --trace "$csv"
     assert_success
-    assert_line "trace: 120 tasks written to $csv; draw it: scripts/timeline.sh $csv out.svg"
+    assert_line "trace: 120 tasks and the parent's 5 phases written to $csv; draw it: scripts/timeline.sh $csv out.svg"
     [[ $(head -1 "$csv") == "lane,start_s,end_s,label" ]]
     # three modes of 40 tasks; lanes "worker 0" and "worker 1"; labels 0..39
-    [[ $(tail -n +2 "$csv" | wc -l) -eq 120 ]]
-    bad=$(tail -n +2 "$csv" | grep -Evc '^worker [01],[0-9]+\.[0-9]{6},[0-9]+\.[0-9]{6},([0-9]|[1-3][0-9])$' || true)
+    [[ $(grep -c '^worker' "$csv") -eq 120 ]]
+    bad=$(grep '^worker' "$csv" | grep -Evc '^worker [01],[0-9]+\.[0-9]{6},[0-9]+\.[0-9]{6},([0-9]|[1-3][0-9])$' || true)
     [[ $bad -eq 0 ]] || fail "$bad malformed rows"
+    # the parent's phases, in order, each after the one before
+    [[ $(grep '^parent,' "$csv" | cut -d, -f4 | tr '\n' ' ') == "serial pool_create map starmap imap_unordered " ]]
+    grep '^parent,' "$csv" | awk -F, 'NR > 1 && $2 < end { exit 1 } { end = $3 }' ||
+        fail "parent phases overlap"
+    # every task of map ran inside the parent's map phase
+    read -r map_start map_end < <(awk -F, '$1 == "parent" && $4 == "map" { print $2, $3 }' "$csv")
+    sed -n '2,41p' "$csv" | awk -F, -v s="$map_start" -v e="$map_end" '$2 < s || $3 > e { exit 1 }' ||
+        fail "a map task outside the map phase"
     # map (the first 40 rows): tasks 10k..10k+9 form one chunk: one worker each
     split=$(sed -n '2,41p' "$csv" | awk -F, '{ c = int($4 / 10) }
         c in lane && lane[c] != $1 { split_[c] = 1 } { lane[c] = $1 }
