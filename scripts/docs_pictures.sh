@@ -21,6 +21,7 @@ pictures=(
   "wait_status_timeline|wait_status --subreaper|timeline|wait_status --subreaper: how each child ends, the zombie, the orphan"
   "deadlock_timeline|deadlock --timeout-ms 200|timeline|deadlock --timeout-ms 200: each holds one lock and waits for the other"
   "deadlock_trylock_timeline|deadlock --fix trylock|timeline|deadlock --fix trylock: back off, retry, both finish"
+  "semaphore_timeline|semaphore --procs 5 --slots 2|timeline|semaphore: 5 processes, 2 slots: never more than 2 inside"
   "producer_consumer_static_timeline|producer_consumer --distribution static --work-us 200 -n 3000|timeline|static: consumer 1 has the heavy block"
   "producer_consumer_dynamic_timeline|producer_consumer --distribution dynamic --work-us 200 -n 3000|timeline|dynamic: both consumers busy to the end"
   "pipe_basics_fds|pipe_basics|fd_table|pipe_basics: the fd tables around fork"

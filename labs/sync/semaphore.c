@@ -23,8 +23,9 @@
  *   ./semaphore --kind named --slots 3 --procs 8
  *   ./semaphore --no-semaphore            # max inside at once = 5
  *   ./semaphore --die-inside              # slots free at the end: 1 of 2
+ *   ./semaphore --timeline t.csv; scripts/timeline.sh t.csv t.svg   # who was inside when
  *
- * Usage: semaphore [--kind named|unnamed] [--slots S] [--procs N] [--work-ms MS] [--no-semaphore | --die-inside]
+ * Usage: semaphore [--kind named|unnamed] [--slots S] [--procs N] [--work-ms MS] [--no-semaphore | --die-inside] [--timeline FILE]
  * Python: multiprocessing.Semaphore(2) (acquire/release, or with sem:)
  * Exit: 0 the bound held, 1 it was broken (or an error), 2 bad arguments.
  */
@@ -55,7 +56,7 @@ static pid_t dies_inside;       /* --die-inside: the child that will */
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--kind named|unnamed] [--slots S] [--procs N] [--work-ms MS] [--no-semaphore | --die-inside]\n"
+            "Usage: %s [--kind named|unnamed] [--slots S] [--procs N] [--work-ms MS] [--no-semaphore | --die-inside] [--timeline FILE]\n"
             "N processes enter a section guarded by a semaphore of S slots.\n"
             "  -k, --kind KIND     unnamed (sem_init, default) or named (sem_open)\n"
             "  -s, --slots S       the semaphore's initial value (1..16, default 2)\n"
@@ -64,6 +65,8 @@ _Noreturn static void usage(FILE *out, int status)
             "      --no-semaphore  enter without the semaphore: the bound breaks\n"
             "      --die-inside    the first process is killed while inside: its slot\n"
             "                      is never given back\n"
+            "      --timeline FILE write when each process waited and was inside, as\n"
+            "                      CSV for scripts/timeline.sh\n"
             "  -h, --help          this help\n"
             "Exit 0 when at most S were inside at once, 1 when more were.\n",
             lab_progname);
@@ -88,9 +91,11 @@ static void cleanup(void)
         sem_name[0] = '\0';
 }
 
-static void child(struct shared *sh, sem_t *sem, long work_ms, long limit_ms, bool die)
+static void child(struct shared *sh, sem_t *sem, long work_ms, long limit_ms, bool die,
+                  const char *lane)
 {
     struct timespec deadline;
+    double asked = lab_timeline_now();
 
     if (sem != NULL) {
         if (clock_gettime(CLOCK_REALTIME, &deadline) == -1)
@@ -110,11 +115,16 @@ static void child(struct shared *sh, sem_t *sem, long work_ms, long limit_ms, bo
     while (now > max && !atomic_compare_exchange_weak(&sh->max_inside, &max, now))
         ;
     printf("pid %ld: in  (inside now %d)\n", (long)getpid(), now);
+    double entered = lab_timeline_now();
+    if (entered - asked >= 50e-6)
+        lab_timeline_interval(lane, asked, entered, "waits");
     if (die) {                  /* killed holding a slot: no sem_post ever */
         printf("pid %ld: killed inside (SIGKILL)\n", (long)getpid());
+        lab_timeline_event(lane, "killed inside");
         raise(SIGKILL);
     }
     sleep_ms(work_ms);
+    lab_timeline_interval(lane, entered, lab_timeline_now(), "inside");
     now = atomic_fetch_sub(&sh->inside, 1) - 1;
     printf("pid %ld: out (inside now %d)\n", (long)getpid(), now);
     if (sem != NULL && sem_post(sem) == -1)
@@ -134,6 +144,9 @@ static void start_children(struct shared *sh, sem_t *sem, long work_ms, long lim
     for (int i = 0; i < nprocs; i++) {
         if (sigprocmask(SIG_BLOCK, &block, &old) == -1)
             errExit("sigprocmask");
+        char lane[32];
+        snprintf(lane, sizeof lane, "process %d", i + 1);
+        lab_timeline_event(lane, "fork");   /* the parent names the lanes in order */
         pid_t pid = fork();
         if (pid == -1)
             errExit("fork");
@@ -141,7 +154,7 @@ static void start_children(struct shared *sh, sem_t *sem, long work_ms, long lim
             signal(SIGINT, SIG_DFL);
             signal(SIGTERM, SIG_DFL);
             sigprocmask(SIG_SETMASK, &old, NULL);
-            child(sh, sem, work_ms, limit_ms, die_inside && i == 0);
+            child(sh, sem, work_ms, limit_ms, die_inside && i == 0, lane);
         }
         pids[i] = pid;
         if (die_inside && i == 0)
@@ -195,6 +208,7 @@ int main(int argc, char *argv[])
         { "work-ms", required_argument, NULL, 'w' },
         { "no-semaphore", no_argument, NULL, 'N' },
         { "die-inside", no_argument, NULL, 'D' },
+        { "timeline", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -217,6 +231,7 @@ int main(int argc, char *argv[])
         case 'w': work_ms = parse_long("--work-ms", optarg, 0, 10000); break;
         case 'N': use_sem = false; break;
         case 'D': die_inside = true; break;
+        case 'T': lab_timeline_open(optarg); break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }

@@ -62,7 +62,7 @@ check_inside() {  # procs bound
 @test "semaphore --help exits 0 and shows usage" {
     run semaphore --help
     assert_success
-    assert_line --index 0 "Usage: semaphore [--kind named|unnamed] [--slots S] [--procs N] [--work-ms MS] [--no-semaphore | --die-inside]"
+    assert_line --index 0 "Usage: semaphore [--kind named|unnamed] [--slots S] [--procs N] [--work-ms MS] [--no-semaphore | --die-inside] [--timeline FILE]"
 }
 
 @test "semaphore: bad arguments exit 2 with a message" {
@@ -97,4 +97,25 @@ check_inside() {  # procs bound
     assert_line "slots free at the end: 2 of 2"
     run --separate-stderr semaphore --die-inside --no-semaphore
     assert_failure 2
+}
+
+# Most "inside" intervals of TIMELINE open at any one moment.
+most_inside() {
+    awk -F, 'NR > 1 && $4 == "inside" { print $2, 1; print $3, -1 }' "$1" |
+        sort -k1,1n -k2,2n | awk '{ n += $2; if (n > m) m = n } END { print m + 0 }'
+}
+
+@test "semaphore --timeline: one lane per process, each inside once; never more than S inside at once, more without the semaphore" {
+    load '../../helpers/pictures'
+    t=$BATS_TEST_TMPDIR/t.csv
+    run_bounded 20 semaphore --procs 5 --slots 2 --work-ms 30 --timeline "$t"
+    assert_success
+    timeline_ok "$t"
+    run timeline_lanes "$t"
+    assert_output "$(printf 'process %d\n' 1 2 3 4 5)"
+    for i in 1 2 3 4 5; do [ "$(timeline_count "$t" "process $i" '^inside$')" -eq 1 ]; done
+    [ "$(most_inside "$t")" -eq 2 ]
+    run_bounded 20 semaphore --no-semaphore --procs 4 --slots 2 --work-ms 200 --timeline "$t"
+    assert_failure 1
+    [ "$(most_inside "$t")" -gt 2 ]
 }
