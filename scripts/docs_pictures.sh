@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # scripts/docs_pictures.sh: draw the pictures the lab pages show, into docs/img/.
 #
-# Usage: docs_pictures.sh [--bin DIR] [NAME...]
+# Usage: docs_pictures.sh [--bin DIR] [--out DIR] [NAME...]
 #
 # Each picture is one lab run with --timeline or --fd-table, drawn by
 # scripts/timeline.sh or scripts/fd_table.py; the page quotes the same
 # command.  Labs run with descriptors 0, 1, 2 on /dev/null and every other
 # descriptor closed, so an fd table shows the lab's own descriptors only (on
 # a terminal, 0, 1 and 2 are /dev/pts/N).  With NAMEs, only those pictures
-# (see --list).  --bin DIR takes the labs from DIR (default build/bin).
+# (see --list).  --bin DIR takes the labs from DIR (default build/bin);
+# --out DIR writes the pictures there instead of docs/img.
 # Exit status: 0 drawn, 1 a lab or a drawing failed, 2 bad arguments.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,10 +33,12 @@ pictures=(
 names=()
 while (($#)); do
   case $1 in
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --list) for p in "${pictures[@]}"; do echo "${p%%|*}"; done; exit 0 ;;
     --bin) (($# >= 2)) || { echo "docs_pictures.sh: --bin needs a directory" >&2; exit 2; }
            bin=$(cd "$2" && pwd); shift 2 ;;
+    --out) (($# >= 2)) || { echo "docs_pictures.sh: --out needs a directory" >&2; exit 2; }
+           out=$2; shift 2 ;;
     -*) echo "docs_pictures.sh: unknown option '$1'" >&2; exit 2 ;;
     *) names+=("$1"); shift ;;
   esac
