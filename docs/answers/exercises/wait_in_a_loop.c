@@ -34,6 +34,27 @@ struct mailbox {
     long wakeups;               /* returns from pthread_cond_wait so far */
 };
 
+static void lock(struct mailbox *m)
+{
+    int rc = pthread_mutex_lock(&m->lock);
+    if (rc != 0)
+        errExitEN(rc, "pthread_mutex_lock");
+}
+
+static void unlock(struct mailbox *m)
+{
+    int rc = pthread_mutex_unlock(&m->lock);
+    if (rc != 0)
+        errExitEN(rc, "pthread_mutex_unlock");
+}
+
+static void wake_all(struct mailbox *m)
+{
+    int rc = pthread_cond_broadcast(&m->changed);
+    if (rc != 0)
+        errExitEN(rc, "pthread_cond_broadcast");
+}
+
 static struct timespec deadline_in(long ms)
 {
     struct timespec ts;
@@ -67,7 +88,7 @@ static void wait_for_change(struct mailbox *m, const struct timespec *deadline, 
 
 static void consumer(struct mailbox *m, int me)
 {
-    pthread_mutex_lock(&m->lock);
+    lock(m);
     for (;;) {
         struct timespec deadline = deadline_in(WAIT_LIMIT_MS);
         /* TODO: waking up does not mean there is an item. */
@@ -80,7 +101,7 @@ static void consumer(struct mailbox *m, int me)
         printf("consumed %ld by consumer %d\n", item, me);
         fflush(stdout);
     }
-    pthread_mutex_unlock(&m->lock);
+    unlock(m);
     _exit(0);
 }
 
@@ -91,10 +112,10 @@ static bool all_consumers_waiting(struct mailbox *m, int consumers, long broadca
 {
     long long deadline = now_ns() + WAIT_LIMIT_MS * 1000000LL;
     for (;;) {
-        pthread_mutex_lock(&m->lock);
+        lock(m);
         bool ready = m->waiting == consumers && !m->has_item &&
                      m->wakeups >= broadcasts * consumers;
-        pthread_mutex_unlock(&m->lock);
+        unlock(m);
         if (ready)
             return true;
         if (now_ns() >= deadline)
@@ -153,21 +174,21 @@ int main(int argc, char **argv)
             failed = 1;
             break;
         }
-        pthread_mutex_lock(&m->lock);
+        lock(m);
         if (k <= items) {
             m->item = k;
             m->has_item = true;
         } else {
             m->done = true;
         }
-        pthread_cond_broadcast(&m->changed);
-        pthread_mutex_unlock(&m->lock);
+        wake_all(m);
+        unlock(m);
     }
     if (failed) {
-        pthread_mutex_lock(&m->lock);
+        lock(m);
         m->done = true;
-        pthread_cond_broadcast(&m->changed);
-        pthread_mutex_unlock(&m->lock);
+        wake_all(m);
+        unlock(m);
     }
 
     for (int c = 0; c < consumers; c++) {

@@ -95,8 +95,8 @@ int main(int argc, char **argv)
     if (stop_signal) {
         printf("removed %s, dying of signal %d\n", name, (int)stop_signal);
         fflush(stdout);
-        signal(stop_signal, SIG_DFL);
-        raise(stop_signal);
+        if (signal(stop_signal, SIG_DFL) == SIG_ERR || raise(stop_signal) != 0)
+            errExit("signal");
     }
     printf("removed %s\n", name);
     return 0;

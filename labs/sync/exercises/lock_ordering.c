@@ -83,8 +83,11 @@ static void worker(struct bank *b, int me, long rounds)
             b->account_b--;
             b->account_a++;
         }
-        pthread_mutex_unlock(second);
-        pthread_mutex_unlock(first);
+        int rc = pthread_mutex_unlock(second);
+        if (rc == 0)
+            rc = pthread_mutex_unlock(first);
+        if (rc != 0)
+            errExitEN(rc, "pthread_mutex_unlock");
     }
     printf("worker %d: %ld transfers done\n", me, rounds);
     fflush(stdout);
