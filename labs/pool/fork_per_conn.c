@@ -11,8 +11,10 @@
  *     SIGCHLD may stand for several dead children;
  *   - it saves and restores errno, which waitpid changes under the feet of
  *     the code it interrupted;
- *   - SIGCHLD stays blocked except while the parent waits in ppoll(), so the
- *     handler never runs in the middle of the parent's own bookkeeping.
+ *   - SIGCHLD stays blocked except while the parent waits in ppoll() (and
+ *     for a moment right after a busy ppoll, when the parent opens the mask
+ *     on purpose), so the handler never runs in the middle of the parent's
+ *     own bookkeeping.
  * A bound on live children (--max-children) keeps a flood of connections
  * from becoming a flood of processes: at the bound the parent stops
  * accepting, and new clients wait in the listen backlog.
@@ -49,7 +51,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 
 enum { MAX_CHILDREN = 1024, MAX_PAYLOAD = 65536, IDLE_TIMEOUT_MS = 2000,
@@ -186,10 +187,7 @@ static int listen_loopback(int port)
  * between requests, so a request is never cut. */
 _Noreturn static void child_main(pid_t parent, int listener, int conn, atomic_long *requests)
 {
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-        err_exit("prctl");
-    if (getppid() != parent)
-        _exit(EXIT_FAILURE);
+    lab_die_with_parent(parent);
     if (signal(SIGINT, SIG_IGN) == SIG_ERR || signal(SIGTERM, SIG_DFL) == SIG_ERR ||
         signal(SIGCHLD, SIG_DFL) == SIG_ERR || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         err_exit("signal");
@@ -234,6 +232,19 @@ static char process_state(pid_t pid)
     return paren && paren[1] == ' ' ? paren[2] : '?';
 }
 
+/* ppoll() runs a signal's handler only when it returns EINTR.  When it
+ * returns ready descriptors instead, a signal that arrived meanwhile stays
+ * pending (blocked again); under steady load that could be forever.  So
+ * after every ready return, open the mask for a moment: the kernel delivers
+ * whatever is pending right there. */
+static void let_pending_signals_in(const sigset_t *open_mask)
+{
+    sigset_t blocked;
+    if (sigprocmask(SIG_SETMASK, open_mask, &blocked) == -1 ||
+        sigprocmask(SIG_SETMASK, &blocked, NULL) == -1)
+        errExit("sigprocmask");
+}
+
 static const char *serve(int listener, atomic_long *requests, long limit, long long deadline,
                          const sigset_t *open_mask, int *most_at_once)
 {
@@ -253,8 +264,11 @@ static const char *serve(int listener, atomic_long *requests, long limit, long l
         int r = ppoll(&p, 1, &tick, open_mask);     /* the SIGCHLD handler runs in here */
         if (r == -1 && errno != EINTR)
             errExit("ppoll");
-        if (r == 1 && (p.revents & POLLIN))
-            accept_and_fork(listener, requests);
+        if (r == 1) {
+            let_pending_signals_in(open_mask);
+            if (p.revents & POLLIN)
+                accept_and_fork(listener, requests);
+        }
     }
 }
 

@@ -40,7 +40,6 @@
 #include <sched.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 
 enum { MAX_WORKERS = 256, RESULT_TIMEOUT_MS = 120000 };
 
@@ -175,16 +174,12 @@ int main(int argc, char *argv[])
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) == -1)
         errExit("pipe");
-    pid_t pids[MAX_WORKERS], parent = getpid();
+    pid_t pids[MAX_WORKERS];
     long long start = now_ns();
     for (int w = 0; w < workers; w++) {
-        if ((pids[w] = fork()) == -1)
+        if ((pids[w] = lab_fork_guarded()) == -1)     /* dies with us, even after SIGKILL */
             errExit("fork");
         if (pids[w] == 0) {
-            if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-                err_exit("prctl");
-            if (getppid() != parent)    /* the parent died before prctl */
-                _exit(EXIT_FAILURE);
             long lo, hi;
             shard(n, w, workers, &lo, &hi);
             long long c = now_ns();

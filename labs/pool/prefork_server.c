@@ -52,7 +52,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 
 enum { MAX_WORKERS = 64, MAX_PAYLOAD = 65536, IDLE_TIMEOUT_MS = 2000,
@@ -70,6 +69,7 @@ struct worker_stats {
 
 struct worker {
     pid_t pid;
+    bool reaped;        /* died early, already waited for */
     int channel;        /* passfd: the parent's end of the socketpair */
     long busy;          /* passfd: connections sent, not yet reported done */
 };
@@ -276,21 +276,6 @@ _Noreturn static void worker_main(enum mode mode, int fd, int port, int ready,
     }
 }
 
-/* fork with PR_SET_PDEATHSIG: a worker never outlives a SIGKILLed parent.
- * The getppid() check closes the race of a parent that died before prctl. */
-static pid_t fork_worker(void)
-{
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-            err_exit("prctl");
-        if (getppid() != parent)
-            _exit(EXIT_FAILURE);
-    }
-    return pid;
-}
-
 /* ---- the parent ------------------------------------------------------------ */
 
 static long total_requests(struct worker_stats *stats, int n)
@@ -355,12 +340,14 @@ static void pass_one_connection(int listener, struct worker *w, int n, int *curs
         errExit("close");
 }
 
-static void read_done(struct worker *w)
+/* A worker's "done" bytes.  Returns false at EOF: the worker has gone. */
+static bool read_done(struct worker *w)
 {
     char buf[64];
     ssize_t k = read(w->channel, buf, sizeof buf);
     if (k > 0)
         w->busy -= k;
+    return k != 0;
 }
 
 /* Is any worker gone?  Reap it and say how it ended. */
@@ -370,14 +357,27 @@ static bool worker_died(struct worker *w, int n)
     for (int i = 0; i < n; i++) {
         int status;
         char how[64];
-        if (w[i].pid > 0 && waitpid(w[i].pid, &status, WNOHANG) == w[i].pid) {
+        if (!w[i].reaped && waitpid(w[i].pid, &status, WNOHANG) == w[i].pid) {
             fprintf(stderr, "%s: worker %d (pid %ld) died: %s\n", lab_progname, i + 1,
                     (long)w[i].pid, describe_status(status, how, sizeof how));
-            w[i].pid = 0;
+            w[i].reaped = true;
             died = true;
         }
     }
     return died;
+}
+
+/* ppoll() runs a signal's handler only when it returns EINTR.  When it
+ * returns ready descriptors instead, a signal that arrived meanwhile stays
+ * pending (blocked again); under steady load that could be forever.  So
+ * after every ready return, open the mask for a moment: the kernel delivers
+ * whatever is pending right there. */
+static void let_pending_signals_in(const sigset_t *open_mask)
+{
+    sigset_t blocked;
+    if (sigprocmask(SIG_SETMASK, open_mask, &blocked) == -1 ||
+        sigprocmask(SIG_SETMASK, &blocked, NULL) == -1)
+        errExit("sigprocmask");
 }
 
 static const char *serve(enum mode mode, int listener, struct worker *w, int n,
@@ -413,13 +413,19 @@ static const char *serve(enum mode mode, int listener, struct worker *w, int n,
             errExit("ppoll");
         if (r <= 0)
             continue;
+        let_pending_signals_in(open_mask);
         if (mode != MODE_PASSFD)
             continue;
         if (fds[0].revents & POLLIN)
             pass_one_connection(listener, w, n, &cursor);
         for (int i = 0; i < n; i++)
-            if (fds[1 + i].revents & (POLLIN | POLLHUP))
-                read_done(&w[i]);
+            if ((fds[1 + i].revents & (POLLIN | POLLHUP)) && !read_done(&w[i])) {
+                /* Its channel would stay readable (EOF) and ppoll would never
+                 * sleep, so a pending SIGCHLD would never get in: stop
+                 * watching it and look for the dead worker now. */
+                fds[1 + i].fd = -1;
+                child_died = 1;
+            }
     }
 }
 
@@ -430,12 +436,12 @@ static void stop_workers(struct worker *w, int n)
     for (int i = 0; i < n; i++) {
         if (w[i].channel != -1 && close(w[i].channel) == -1)
             errExit("close");
-        if (w[i].pid > 0 && kill(w[i].pid, SIGTERM) == -1 && errno != ESRCH)
+        if (!w[i].reaped && kill(w[i].pid, SIGTERM) == -1 && errno != ESRCH)
             errExit("kill");
     }
     long long deadline = now_ns() + STOP_TIMEOUT_MS * 1000000LL;
     for (int i = 0; i < n; i++) {
-        if (w[i].pid <= 0)
+        if (w[i].reaped)
             continue;
         long left_ms = (long)((deadline - now_ns()) / 1000000);
         int status;
@@ -540,7 +546,7 @@ int main(int argc, char *argv[])
         int sv[2] = { -1, -1 };
         if (mode == MODE_PASSFD && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
             errExit("socketpair");
-        pid_t pid = fork_worker();
+        pid_t pid = lab_fork_guarded();     /* a worker never outlives a SIGKILLed parent */
         if (pid == -1)
             errExit("fork");
         if (pid == 0) {

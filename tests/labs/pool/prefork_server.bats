@@ -63,6 +63,20 @@ teardown() { _common_teardown; }
     all_gone_within 1000 $pids
 }
 
+@test "prefork_server: a worker that dies is reported; the server stops with exit 1" {
+    out=$BATS_TEST_TMPDIR/out
+    start_server "$out" "$PROCLAB_BIN/prefork_server" --port 0 --workers 2 --mode passfd
+    pids=$(sed -n 's/^prefork_server: worker pids //p' "$out")
+    victim=${pids%% *}
+    kill -KILL "$victim"
+    wait_server 5
+    [ "$server_status" -eq 1 ]
+    grep -qx "prefork_server: worker 1 (pid $victim) died: signal:SIGKILL" "$out.err"
+    grep -qx "prefork_server: stopping on a worker's death" "$out"
+    grep -q "^worker 1 (pid $victim): 0 connections" "$out"
+    all_gone_within 1000 $pids
+}
+
 @test "prefork_server --help; bad arguments exit 2" {
     run prefork_server --help
     assert_success
