@@ -21,8 +21,11 @@
 #                          or prints why not ("NAME: FAILED: why")
 # and these for CMD (each prints its reason when it fails):
 #   ends_in_time, status_is N, ends_by_signal_or_status SIG N,
-#   out_has REGEX, out_lacks REGEX, out_count REGEX N, out_value KEY, ...
+#   out_has REGEX, out_lacks REGEX, out_count REGEX N (exactly N lines),
+#   out_each_once PREFIX FIRST LAST (lines "PREFIX K", each K once),
 #   no_zombie (while the program runs), no_leftover_process, no_ipc_left
+#   (POSIX shm, queues, semaphores and /tmp/proclab-UID-PID-* dirs named
+#   after the program's pids)
 #
 # GRADE_TIME_LIMIT=S caps every run at S seconds.
 #
@@ -62,7 +65,6 @@ CHECK_FILE=$(ls labs/*/exercises/"$EX".check 2>/dev/null | head -1)
 [[ -x $BIN ]] || { echo "grade: $BIN is not a program (did it build?)" >&2; exit 2; }
 [[ $BIN == /* ]] || BIN=$PWD/$BIN
 
-
 G_UID=$(id -u)
 G_USER=$(id -un)
 G_TMP=$(mktemp -d "/tmp/proclab-$G_UID-$$-grade-XXXXXX") || exit 1
@@ -71,7 +73,7 @@ G_PASS=0 G_TOTAL=0
 G_IPC=0
 grep -q no_ipc_left "$CHECK_FILE" && G_IPC=1
 mkfifo "$G_TMP/nap" && exec {NAP_FD}<>"$G_TMP/nap" || exit 1
-PID= STATUS= LIMIT= STDIN_FD= TIMED_OUT=0 SNAP_BEFORE=$G_TMP/ipc.before
+PID= REAPED=0 STATUS= LIMIT= STDIN_FD= TIMED_OUT=0 SNAP_BEFORE=$G_TMP/ipc.before
 
 # One line per IPC object of this user: "file PATH" or "msg|sem|shm ID".
 ipc_snapshot() {
@@ -118,7 +120,7 @@ remember_children() {
 }
 
 cleanup() {
-    if [[ -n $PID ]]; then
+    if [[ -n $PID ]] && { ((!REAPED)) || [[ -n $(group_members) ]]; }; then
         kill -KILL -- "-$PID" 2>/dev/null
         wait "$PID" 2>/dev/null
     fi
@@ -159,6 +161,7 @@ start() {
             <"$G_TMP/stdin" >"$G_TMP/out" 2>"$G_TMP/err" {STDIN_FD}>&- {NAP_FD}>&- &
     fi
     PID=$!
+    REAPED=0
     CLOSED_STD=0
     TIMED_OUT=0 STATUS=
     DEADLINE_US=$(($(now_us) + LIMIT * 1000000))
@@ -212,6 +215,7 @@ finish() {
     done
     wait "$PID" 2>/dev/null
     STATUS=$?
+    REAPED=1
     # children that die with their parent need a moment
     local i
     for i in 1 2 3 4 5 6 7 8 9 10; do
