@@ -85,6 +85,21 @@ assert r["time_limited"] is False, r
     [[ $(awk '/^worker /{ r += $7 } END { print r }' "$out") -eq 500 ]]
 }
 
+@test "loadgen --time-limit: stops sending after S seconds, every reply still checked" {
+    out=$BATS_TEST_TMPDIR/out
+    start_server "$out" "$PROCLAB_BIN/prefork_server" --port 0 --workers 1
+    run_bounded_sep 20 loadgen --port "$port" --requests 10000000 --conns 1 --time-limit 1 --format json
+    assert_success
+    kill -TERM "$server"
+    wait_server 5
+    /usr/bin/python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+assert r["time_limited"] is True and r["errors"] == 0, r
+assert 0 < r["requests"] < 10000000 and r["elapsed_s"] >= 1.0, r
+' "$output"
+}
+
 @test "loadgen: no server listening: every request is an error, exit 1" {
     # port 1 (tcpmux) is privileged and unused here: connect is refused
     run_bounded_sep 20 loadgen --port 1 --requests 3 --conns 2
