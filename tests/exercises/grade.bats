@@ -39,6 +39,15 @@ exercise_sources() { ls "$PROCLAB_ROOT"/labs/*/exercises/*.c; }
     done
 }
 
+@test "docs/exercises.md and docs/teachers.md: every relative link resolves" {
+    for page in exercises teachers; do
+        for link in $(grep -o '](\([^)#]*\)' "$PROCLAB_ROOT/docs/$page.md" | sed 's/^](//' | sort -u); do
+            [[ -z $link || $link == http* ]] && continue
+            [[ -e $PROCLAB_ROOT/docs/$link ]] || fail "docs/$page.md links to a missing $link"
+        done
+    done
+}
+
 @test "every starter scores below full marks and names what failed; every solution scores full marks" {
     dir="$BATS_TEST_TMPDIR"
     grade EX=close_pipe_ends SOLUTION=1 >/dev/null    # builds, settles the settings stamp
