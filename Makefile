@@ -194,7 +194,7 @@ $(foreach s,$(EX_SRCS),$(eval $(call ex_rule,$(s))))
 EX_KIND := $(if $(SRC),student,$(if $(filter 1,$(SOLUTION)),solution,starter))
 EX_BIN  := $(if $(filter $(EX),$(EX_NAMES)),$(EX_OUT)/$(EX_KIND)/$(EX))
 EX_WHAT := $(or $(SRC),$(if $(filter 1,$(SOLUTION)),docs/answers/exercises/$(EX).c,$(filter %/$(EX).c,$(EX_SRCS))))
-ifneq ($(SRC)$(EX_BIN),)
+ifneq ($(and $(SRC),$(EX_BIN)),)
 $(EX_OUT)/student/$(EX): $(SRC) labs/lab.h FORCE
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(EX_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(LAB_LIBS)

@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 {
     lab_init(argv[0]);
     if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-        fprintf(stderr, "Usage: %s\nSend 'hello world' through tr a-z A-Z on two pipes; "
+        printf("Usage: %s\nSend 'hello world' through tr a-z A-Z on two pipes; "
                 "print the answer on stderr.\n", lab_progname);
         return 0;
     }
