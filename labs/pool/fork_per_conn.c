@@ -53,6 +53,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#define PROGRESS_NS 10000000000LL        /* a progress line every 10 s */
+
 enum { MAX_CHILDREN = 1024, MAX_PAYLOAD = 65536, IDLE_TIMEOUT_MS = 2000,
        STOP_TIMEOUT_MS = 3000, TICK_MS = 50 };
 
@@ -248,7 +250,14 @@ static void let_pending_signals_in(const sigset_t *open_mask)
 static const char *serve(int listener, atomic_long *requests, long limit, long long deadline,
                          const sigset_t *open_mask, int *most_at_once)
 {
+    long long up_since = now_ns(), next_progress = up_since + PROGRESS_NS;
     for (;;) {
+        if (now_ns() >= next_progress) {       /* a long run is seen to move */
+            fprintf(stderr, "%s: up %lld s, %ld children started, %ld requests served\n",
+                    lab_progname, (now_ns() - up_since) / 1000000000LL, started,
+                    atomic_load(requests));
+            next_progress += PROGRESS_NS;
+        }
         if (stop_signal)
             return stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
         if (limit > 0 && atomic_load(requests) >= limit)

@@ -57,6 +57,8 @@
 enum { MAX_WORKERS = 64, MAX_PAYLOAD = 65536, IDLE_TIMEOUT_MS = 2000,
        READY_TIMEOUT_MS = 5000, STOP_TIMEOUT_MS = 3000, TICK_MS = 50 };
 
+#define PROGRESS_NS 10000000000LL        /* a progress line every 10 s */
+
 enum mode { MODE_ACCEPT, MODE_REUSEPORT, MODE_PASSFD };
 static const char *const mode_names[] = { "accept", "reuseport", "passfd" };
 
@@ -391,7 +393,13 @@ static const char *serve(enum mode mode, int listener, struct worker *w, int n,
         for (int i = 0; i < n; i++)
             fds[nfds++] = (struct pollfd){ .fd = w[i].channel, .events = POLLIN };
     }
+    long long started = now_ns(), next_progress = started + PROGRESS_NS;
     for (;;) {
+        if (now_ns() >= next_progress) {       /* a long run is seen to move */
+            fprintf(stderr, "%s: up %lld s, %ld requests served\n", lab_progname,
+                    (now_ns() - started) / 1000000000LL, total_requests(stats, n));
+            next_progress += PROGRESS_NS;
+        }
         if (stop_signal)
             return stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
         if (limit > 0 && total_requests(stats, n) >= limit)
