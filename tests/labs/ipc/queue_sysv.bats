@@ -105,8 +105,5 @@ OUT
     assert_failure 3
     assert_output --partial "deadlock: msgsnd type"
     assert_output --partial "blocked for 2 s: the queue is full"
-    # The default keeps few enough items out: the same work completes.
-    run_bounded 20 queue_sysv -n 5000
-    assert_success
-    assert_line --regexp '^total: 5000 results of 5000,'
+    refute_output --partial "total:"
 }
