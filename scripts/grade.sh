@@ -16,6 +16,7 @@
 #   start_closed_std LIMIT [ARG...]   the same with fds 0 and 1 closed
 #   reach REGEX [SECS]     wait (bounded) until a stdout line matches
 #   signal_group SIG       send SIG to the program's process group (Ctrl-C)
+#   signal_program SIG     send SIG to the program alone, not its children
 #   finish                 close its stdin (EOF), wait for it within LIMIT
 #   check "NAME" CMD...    one graded behaviour: CMD succeeds (prints "NAME: ok")
 #                          or prints why not ("NAME: FAILED: why")
@@ -122,7 +123,7 @@ remember_children() {
 cleanup() {
     if [[ -n $PID ]] && { ((!REAPED)) || [[ -n $(group_members) ]]; }; then
         kill -KILL -- "-$PID" 2>/dev/null
-        wait "$PID" 2>/dev/null
+        { wait "$PID"; } 2>/dev/null
     fi
     local kind id
     while read -r kind id; do
@@ -199,6 +200,7 @@ reach() {
 }
 
 signal_group() { kill -"$1" -- "-$PID" 2>/dev/null; }
+signal_program() { kill -"$1" "$PID" 2>/dev/null; }   # the program alone
 
 # Close the program's stdin and wait for it, killing it at the run's limit.
 finish() {
@@ -213,8 +215,8 @@ finish() {
         fi
         nap 0.01
     done
-    wait "$PID" 2>/dev/null
-    STATUS=$?
+    # (braces: bash's own "Killed" notice goes to this stderr too)
+    { wait "$PID"; STATUS=$?; } 2>/dev/null
     REAPED=1
     # children that die with their parent need a moment
     local i
@@ -360,6 +362,8 @@ grade_checks() { echo "grade: $CHECK_FILE defines no grade_checks" >&2; exit 2; 
 # shellcheck source=/dev/null
 source "$CHECK_FILE"
 echo "grading $EX: $WHAT"
-grade_checks
+# bash reports a background program killed by a signal ("... Killed
+# setsid env ..."); that is the grader's business, not the student's.
+grade_checks 2> >(grep -v --line-buffered 'setsid env --default-signal' >&2)
 echo "score: $G_PASS/$G_TOTAL"
 ((G_TOTAL > 0 && G_PASS == G_TOTAL))
