@@ -30,9 +30,10 @@
  *   ./supervisor --duration 60 & sleep 3; kill -TERM $!
  *   ./supervisor --duration 60 & sleep 3; kill -KILL $!; sleep 0.2; pgrep supervisor
  *   strace -f -e trace=pidfd_open,waitid,epoll_wait ./supervisor --duration 2
+ *   ./supervisor --duration 4 --timeline t.csv && scripts/timeline.sh t.csv t.svg
  *
  * Exit: 0 stopped cleanly, 1 an error, 2 bad arguments.
- * Usage: supervisor [--workers N] [--duration S] [--task-ms MS] [--crash-after K] [--backoff-ms MS] [--backoff-max-ms MS]
+ * Usage: supervisor [--workers N] [--duration S] [--task-ms MS] [--crash-after K] [--backoff-ms MS] [--backoff-max-ms MS] [--timeline FILE]
  * Python: asyncio.create_subprocess_exec() + loop.add_signal_handler(),
  *         proc.wait() / proc.terminate(); os.pidfd_open() (3.9+)
  */
@@ -71,7 +72,7 @@ static long restarts;
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--workers N] [--duration S] [--task-ms MS] [--crash-after K] [--backoff-ms MS] [--backoff-max-ms MS]\n"
+            "Usage: %s [--workers N] [--duration S] [--task-ms MS] [--crash-after K] [--backoff-ms MS] [--backoff-max-ms MS] [--timeline FILE]\n"
             "Run N workers under an epoll loop (pipes, pidfds, signalfd); restart\n"
             "crashed ones with back-off; stop them cleanly on SIGTERM/SIGINT.\n"
             "  -w, --workers N         workers, 1..%d (default 3)\n"
@@ -81,6 +82,8 @@ _Noreturn static void usage(FILE *out, int status)
             "  -b, --backoff-ms MS     first restart delay, 1..60000 ms (default 200); doubles\n"
             "                          per quick crash, resets after %d s up\n"
             "  -B, --backoff-max-ms MS longest restart delay, 1..600000 ms (default 3200)\n"
+            "  -T, --timeline FILE     write a CSV timeline (lane,start_s,end_s,label):\n"
+            "                          a lane per worker, its tasks, starts, crashes, stops\n"
             "  -h, --help              this help\n",
             lab_progname, MAX_WORKERS, STABLE_MS / 1000);
     exit(status);
@@ -101,6 +104,8 @@ static void do_task(int ms)
 
 _Noreturn static void worker_main(int index)
 {
+    char lane[32];
+    snprintf(lane, sizeof lane, "worker %d", index + 1);
     struct sigaction sa = { .sa_handler = on_sigterm };    /* no SA_RESTART needed */
     sigset_t all;
     sigfillset(&all);
@@ -111,10 +116,13 @@ _Noreturn static void worker_main(int index)
     if (setrlimit(RLIMIT_CORE, &no_core) == -1)
         err_exit("setrlimit");
     for (int task = 1;; task++) {
+        double began = lab_timeline_now();
         do_task(cfg.task_ms);
+        lab_timeline_interval(lane, began, lab_timeline_now(), "task %d", task);
         if (dprintf(STDOUT_FILENO, "task %d done\n", task) < 0)   /* one write: one line */
             err_exit("write");
         if (asked_to_stop) {
+            lab_timeline_event(lane, "SIGTERM: stop after task %d", task);
             if (dprintf(STDOUT_FILENO, "SIGTERM: stopping after task %d\n", task) < 0)
                 err_exit("write");
             _exit(EXIT_SUCCESS);
@@ -122,6 +130,7 @@ _Noreturn static void worker_main(int index)
         if (index == 0 && cfg.crash_after > 0 && task == cfg.crash_after) {
             if (dprintf(STDOUT_FILENO, "crashing on purpose (abort)\n") < 0)
                 err_exit("write");
+            lab_timeline_event(lane, "abort");
             abort();
         }
     }
@@ -134,6 +143,20 @@ static void watch(int fd, int kind, int index)
     struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ((uint64_t)kind << 32) | (uint32_t)index };
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == -1)
         errExit("epoll_ctl ADD");
+}
+
+/* Close every fd from 3 up, except the timeline's (the worker writes its
+ * tasks into the same O_APPEND file). */
+static void close_fds_but_timeline(void)
+{
+    int keep = lab_timeline_state()->fd;
+    if (keep == -1) {
+        close_range(3, ~0U, 0);
+        return;
+    }
+    if (keep > 3)
+        close_range(3, (unsigned)keep - 1, 0);
+    close_range((unsigned)keep + 1, ~0U, 0);
 }
 
 static void start_worker(int i)
@@ -153,7 +176,7 @@ static void start_worker(int i)
             _exit(EXIT_FAILURE);
         if (dup2(out[1], STDOUT_FILENO) == -1)
             err_exit("dup2");
-        close_range(3, ~0U, 0);         /* epoll, signalfd, other workers' pipes */
+        close_fds_but_timeline();       /* epoll, signalfd, other workers' pipes */
         worker_main(i);
     }
     if (close(out[1]) == -1)
@@ -164,6 +187,9 @@ static void start_worker(int i)
         errExit("pidfd_open");
     if (fcntl(out[0], F_SETFL, O_NONBLOCK) == -1)
         errExit("fcntl");
+    char lane[32];
+    snprintf(lane, sizeof lane, "worker %d", i + 1);
+    lab_timeline_event(lane, "start pid %ld", (long)pid);
     slots[i].pid = pid;
     slots[i].pidfd = pidfd;
     slots[i].pipe = out[0];
@@ -232,6 +258,9 @@ static void worker_ended(int i, bool stopping)
     long long up_ms = (now_ns() - s->started_ns) / 1000000;
     pid_t pid = s->pid;
     s->pid = 0;
+    char lane[32];
+    snprintf(lane, sizeof lane, "worker %d", i + 1);
+    lab_timeline_event(lane, "%s %s", stopping ? "stopped" : "crashed", how);
     if (stopping) {
         printf("%s: worker %d (pid %ld) stopped: %s\n", lab_progname, i + 1, (long)pid, how);
         return;
@@ -319,6 +348,7 @@ static void supervise(int sigfd)
 
     /* Stopping: no more restarts; SIGTERM each worker through its pidfd
      * (no pid-reuse race), then wait for the pidfds, bounded. */
+    lab_timeline_event("supervisor", "%s: stop the workers", why);
     printf("%s: %s: asking %d workers to finish their task and stop\n",
            lab_progname, why, live_workers());
     for (int i = 0; i < cfg.workers; i++) {
@@ -355,13 +385,15 @@ int main(int argc, char *argv[])
         { "crash-after", required_argument, NULL, 'c' },
         { "backoff-ms", required_argument, NULL, 'b' },
         { "backoff-max-ms", required_argument, NULL, 'B' },
+        { "timeline", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    const char *timeline = NULL;
     int opt;
 
     lab_init(argv[0]);
-    while ((opt = getopt_long(argc, argv, "w:d:t:c:b:B:h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "w:d:t:c:b:B:T:h", options, NULL)) != -1) {
         switch (opt) {
         case 'w': cfg.workers = (int)parse_long("--workers", optarg, 1, MAX_WORKERS); break;
         case 'd': cfg.duration_s = parse_long("--duration", optarg, 1, 3600); break;
@@ -369,6 +401,7 @@ int main(int argc, char *argv[])
         case 'c': cfg.crash_after = (int)parse_long("--crash-after", optarg, 0, 1000000); break;
         case 'b': cfg.backoff_ms = parse_long("--backoff-ms", optarg, 1, 60000); break;
         case 'B': cfg.backoff_max_ms = parse_long("--backoff-max-ms", optarg, 1, 600000); break;
+        case 'T': timeline = optarg; break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
@@ -385,6 +418,9 @@ int main(int argc, char *argv[])
     sigaddset(&stop_signals, SIGINT);
     if (sigprocmask(SIG_BLOCK, &stop_signals, NULL) == -1)
         errExit("sigprocmask");
+    if (timeline != NULL)
+        lab_timeline_open(timeline);
+    lab_timeline_event("supervisor", "start");
     int sigfd = signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sigfd == -1)
         errExit("signalfd");

@@ -29,7 +29,8 @@ start_supervisor() {
 }
 
 @test "supervisor: a crashed worker is restarted with a doubling back-off" {
-    run_bounded 20 supervisor --workers 2 --duration 1 --task-ms 50 --crash-after 2 --backoff-ms 100
+    run_bounded 20 supervisor --workers 2 --duration 1 --task-ms 50 --crash-after 2 --backoff-ms 100 \
+        --timeline "$BATS_TEST_TMPDIR/t.csv"
     assert_success
     assert_line --index 0 --regexp '^supervisor: 2 workers, 50 ms tasks, for 1 s \(pid [0-9]+\); worker 1 aborts after every 2 tasks$'
     assert_line --regexp '^supervisor: worker 1 \(pid [0-9]+\) crashed: signal:SIGABRT after [0-9]+ ms up; restart in 100 ms$'
@@ -43,6 +44,29 @@ start_supervisor() {
     assert_line --regexp '^supervisor: the end of the demo: asking [12] workers to finish their task and stop$'
     assert_line --regexp '^supervisor: all workers stopped; [2-9] restarts$'
     all_gone_within 1000 $(worker_pids <(echo "$output"))
+
+    # the timeline: worker 1's lane shows each life (start, tasks, abort,
+    # crash) and a gap of at least the back-off before the next start
+    /usr/bin/python3 - "$BATS_TEST_TMPDIR/t.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert rows and list(rows[0]) == ["lane", "start_s", "end_s", "label"], rows[:1]
+lanes = {r["lane"] for r in rows}
+assert lanes == {"supervisor", "worker 1", "worker 2"}, lanes
+w1 = sorted((float(r["start_s"]), r["label"]) for r in rows if r["lane"] == "worker 1")
+starts = [t for t, l in w1 if l.startswith("start pid ")]
+crashes = [t for t, l in w1 if l == "crashed signal:SIGABRT"]
+assert len(starts) >= 3 and len(crashes) >= 2, w1
+for k, (crash, backoff) in enumerate(zip(crashes, [0.1, 0.2])):
+    assert starts[k + 1] - crash >= backoff, (k, crash, starts[k + 1])
+tasks = [r for r in rows if r["label"].startswith("task ")]
+assert tasks and all(float(r["end_s"]) > float(r["start_s"]) for r in tasks)
+w2 = [r["label"] for r in rows if r["lane"] == "worker 2"]
+assert w2[-1] == "stopped exit 0" and any(l.startswith("SIGTERM: stop after task") for l in w2), w2
+PY
+    run "$PROCLAB_ROOT/scripts/timeline.sh" "$BATS_TEST_TMPDIR/t.csv" "$BATS_TEST_TMPDIR/t.svg"
+    assert_success
+    [[ -s $BATS_TEST_TMPDIR/t.svg ]]
 }
 
 @test "supervisor gets SIGTERM: workers finish their task and exit; nothing left within a second" {
