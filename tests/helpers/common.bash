@@ -110,9 +110,10 @@ _remove_ipc() {  # kind id-or-path
 }
 
 _common_teardown() {
-    local leaked strays kind id
-    # Give children that were just signalled a moment to be reaped.
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
+    local leaked strays kind id try
+    # Give children that were just signalled a moment to be reaped (1 s;
+    # tests/harness sets fewer tries: its fixture's strays stay on purpose).
+    for ((try = 0; try < ${PROCLAB_STRAY_TRIES:-10}; try++)); do
         strays=$(_stray_processes)
         [[ -z $strays ]] && break
         sleep 0.1
