@@ -28,6 +28,7 @@ pictures=(
   "pipe_basics_fds|pipe_basics|fd_table|pipe_basics: the fd tables around fork"
   "popen2_fds|popen2 --bytes 10 -- cat|fd_table|popen2 -- cat: three pipes, the child's ends on 0 1 2"
   "fd_passing_fds|fd_passing|fd_table|fd_passing: SCM_RIGHTS gives the child its own fd to the same file"
+  "mapreduce_sum_timeline|mapreduce_sum --elements 2M --workers 2|timeline|mapreduce_sum: the serial parts (input, split, merge) around the parallel map"
   "supervisor_timeline|supervisor --workers 2 --duration 2 --task-ms 50 --crash-after 2 --backoff-ms 100|timeline|supervisor: worker 1 aborts and is restarted after a doubling back-off"
 )
 

@@ -27,9 +27,10 @@
  *   ./mapreduce_sum                         # W = the CPUs we may use
  *   ./mapreduce_sum --workers 8             # more workers than CPUs
  *   ./mapreduce_sum --elements 10K --workers 4   # f is large: fork dominates
+ *   ./mapreduce_sum --timeline t.csv && scripts/timeline.sh t.csv t.svg
  *
  * Exit: 0 the sums agree, 1 an error or a wrong sum, 2 bad arguments.
- * Usage: mapreduce_sum [--elements N] [--workers W] [--work K]
+ * Usage: mapreduce_sum [--elements N] [--workers W] [--work K] [--timeline FILE]
  * Python: multiprocessing.Pool.map(sum_shard, shards) + sum(); functools.reduce;
  *         concurrent.futures.ProcessPoolExecutor.map
  */
@@ -55,13 +56,15 @@ struct result {
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--elements N] [--workers W] [--work K]\n"
+            "Usage: %s [--elements N] [--workers W] [--work K] [--timeline FILE]\n"
             "Sum an array serially, then sharded over W forked workers; print the\n"
             "speedup and the serial fraction (Amdahl) measured from the serial parts.\n"
             "  -n, --elements N  array length, 1..512M, K/M suffixes (default 8M: 64 MiB)\n"
             "  -w, --workers W   worker processes, 1..%d (default: the CPUs we may use)\n"
             "  -k, --work K      mixing rounds per element, 1..1000 (default 16): more\n"
             "                    makes the map CPU-bound rather than memory-bound\n"
+            "  -T, --timeline FILE  write a CSV timeline (lane,start_s,end_s,label): the\n"
+            "                    parent's serial parts, each worker's map\n"
             "  -h, --help        this help\n",
             lab_progname, MAX_WORKERS);
     exit(status);
@@ -106,6 +109,12 @@ static int allowed_cpus(void)
 
 static double seconds(long long ns) { return (double)ns / 1e9; }
 
+/* A now_ns() reading as seconds on the timeline. */
+static double on_timeline(long long ns)
+{
+    return (double)(ns - lab_timeline_state()->t0_ns) / 1e9;
+}
+
 /* Read one record (bounded wait). */
 static void read_result(int fd, struct result *r)
 {
@@ -130,6 +139,7 @@ int main(int argc, char *argv[])
         { "elements", required_argument, NULL, 'n' },
         { "workers", required_argument, NULL, 'w' },
         { "work", required_argument, NULL, 'k' },
+        { "timeline", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -137,11 +147,12 @@ int main(int argc, char *argv[])
     int workers = 0, rounds = 16, opt;
 
     lab_init(argv[0]);
-    while ((opt = getopt_long(argc, argv, "n:w:k:h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "n:w:k:T:h", options, NULL)) != -1) {
         switch (opt) {
         case 'n': n = (long)parse_bytes("--elements", optarg, 1, 512LL << 20); break;
         case 'w': workers = (int)parse_long("--workers", optarg, 1, MAX_WORKERS); break;
         case 'k': rounds = (int)parse_long("--work", optarg, 1, 1000); break;
+        case 'T': lab_timeline_open(optarg); break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
@@ -158,14 +169,17 @@ int main(int argc, char *argv[])
     uint64_t *a = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (a == MAP_FAILED)
         errExit("mmap %zu bytes", bytes);
+    double filled_from = lab_timeline_now();
     for (long i = 0; i < n; i++)
         a[i] = element_value((uint64_t)i);
+    lab_timeline_interval("parent", filled_from, lab_timeline_now(), "input");
     printf("input: %ld elements (%.1f MiB), %d mixing rounds each; %d workers, %d CPUs allowed\n",
            n, (double)bytes / (1 << 20), rounds, workers, allowed_cpus());
 
     long long t = now_ns();
     uint64_t serial_sum = sum_range(a, 0, n, rounds);
     long long serial_ns = now_ns() - t;
+    lab_timeline_interval("parent", on_timeline(t), on_timeline(t + serial_ns), "serial sum");
     printf("serial:   %.6f s in one process, sum %016llx\n", seconds(serial_ns),
            (unsigned long long)serial_sum);
     fflush(stdout);                     /* before fork: no buffered copy in children */
@@ -185,6 +199,10 @@ int main(int argc, char *argv[])
             long long c = now_ns();
             struct result r = { .worker = w, .sum = sum_range(a, lo, hi, rounds) };
             r.compute_ns = now_ns() - c;
+            char lane[32];
+            snprintf(lane, sizeof lane, "worker %d", w + 1);
+            lab_timeline_interval(lane, on_timeline(c), on_timeline(c + r.compute_ns),
+                                  "map shard %d", w + 1);
             if (write(fds[1], &r, sizeof r) != sizeof r)
                 err_exit("write result");
             _exit(EXIT_SUCCESS);
@@ -217,6 +235,9 @@ int main(int argc, char *argv[])
             fatal("worker %d failed", w + 1);
     }
     long long end = now_ns();
+    lab_timeline_interval("parent", on_timeline(start), on_timeline(forked), "split");
+    lab_timeline_interval("parent", on_timeline(forked), on_timeline(last_result), "wait");
+    lab_timeline_interval("parent", on_timeline(last_result), on_timeline(end), "merge");
     if (close(fds[0]) == -1 || munmap(a, bytes) == -1)
         errExit("close or munmap");
 

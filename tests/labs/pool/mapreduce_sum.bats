@@ -52,11 +52,30 @@ print("%016x" % total)')
 @test "mapreduce_sum --help; bad arguments exit 2" {
     run mapreduce_sum --help
     assert_success
-    assert_line --index 0 "Usage: mapreduce_sum [--elements N] [--workers W] [--work K]"
+    assert_line --index 0 "Usage: mapreduce_sum [--elements N] [--workers W] [--work K] [--timeline FILE]"
     for args in "--elements 0" "--elements 1G" "--workers 0" "--workers 257" "--work 0" \
                 "--elements 3 --workers 4" "--elements 5x" "extra"; do
         run --separate-stderr mapreduce_sum $args
         [[ $status -eq 2 ]] || fail "mapreduce_sum $args exited $status"
         [[ -n $stderr ]]
     done
+}
+
+@test "mapreduce_sum --timeline: the parent's serial parts, each worker's map between split and merge" {
+    run_bounded 30 mapreduce_sum --elements 100K --workers 3 --work 2 --timeline "$BATS_TEST_TMPDIR/t.csv"
+    assert_success
+    /usr/bin/python3 - "$BATS_TEST_TMPDIR/t.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert rows and list(rows[0]) == ["lane", "start_s", "end_s", "label"], rows[:1]
+span = {r["label"]: (float(r["start_s"]), float(r["end_s"])) for r in rows}
+parent = [r["label"] for r in sorted(rows, key=lambda r: float(r["start_s"])) if r["lane"] == "parent"]
+assert parent == ["input", "serial sum", "split", "wait", "merge"], parent
+assert {r["lane"] for r in rows} == {"parent", "worker 1", "worker 2", "worker 3"}
+for w in (1, 2, 3):
+    start, end = span["map shard %d" % w]
+    assert [r["lane"] for r in rows if r["label"] == "map shard %d" % w] == ["worker %d" % w]
+    assert span["split"][0] <= start <= end <= span["merge"][0], (w, start, end, span)
+assert span["split"][1] == span["wait"][0] and span["wait"][1] == span["merge"][0], span
+PY
 }
