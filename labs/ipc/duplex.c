@@ -164,7 +164,7 @@ int main(int argc, char *argv[])
                sv[0], sv[1]);
     }
 
-    pid_t pid = fork();
+    pid_t pid = lab_fork_guarded();   /* the child dies with us */
     if (pid == -1)
         errExit("fork");
     if (pid == 0) {             /* child: drop the parent's ends, then serve */

@@ -195,7 +195,7 @@ int main(int argc, char *argv[])
 
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
         errExit("socketpair");
-    pid_t pid = fork();         /* before the file exists: nothing to inherit */
+    pid_t pid = lab_fork_guarded();   /* before the file exists: nothing to inherit */
     if (pid == -1)
         errExit("fork");
     if (pid == 0) {

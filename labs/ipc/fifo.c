@@ -246,7 +246,7 @@ static int demo(long delay_ms, long timeout_ms)
     printf("demo: FIFO %s; the writer starts %ld ms after the reader\n", path, delay_ms);
     t0 = now_ns();
     for (int i = 0; i < 2; i++) {
-        pid_t pid = fork();
+        pid_t pid = lab_fork_guarded();   /* dies with the parent */
         if (pid == -1)
             errExit("fork");
         if (pid == 0) {

@@ -278,7 +278,7 @@ int main(int argc, char *argv[])
     if (!framed && pipe(sync) == -1)
         errExit("pipe");
     int rfd = ch[0], wfd = ch[1];
-    pid_t pid = fork();
+    pid_t pid = lab_fork_guarded();   /* the child dies with us */
     if (pid == -1)
         errExit("fork");
     if (pid == 0) {                                     /* child: the sender */

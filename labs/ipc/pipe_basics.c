@@ -100,7 +100,7 @@ static int one_way(long lines, bool keep_write_end, long timeout_ms)
     printf("PIPE_BUF = %d bytes (writes up to this size are atomic)\n", PIPE_BUF);
     printf("pipe capacity (F_GETPIPE_SZ) = %d bytes (a writer blocks when it is full)\n",
            capacity);
-    pid_t pid = fork();
+    pid_t pid = lab_fork_guarded();   /* the child dies with us */
     if (pid == -1)
         errExit("fork");
     if (pid == 0)                                   /* child: the reader */
@@ -139,7 +139,7 @@ static void write_to_no_reader(bool ignore_sigpipe)
 
     if (pipe(pfd) == -1)
         errExit("pipe");
-    pid_t reader = fork();
+    pid_t reader = lab_fork_guarded();
     if (reader == -1)
         errExit("fork");
     if (reader == 0)                    /* the reader leaves without reading */
@@ -148,7 +148,7 @@ static void write_to_no_reader(bool ignore_sigpipe)
         errExit("close read end");
     if (wait_child_for(reader, &status, 5000) != reader)
         errExit("waitpid reader");
-    pid_t writer = fork();
+    pid_t writer = lab_fork_guarded();
     if (writer == -1)
         errExit("fork");
     if (writer == 0) {
@@ -185,7 +185,7 @@ static int atomic_writes(long writers, long size)
     if (pipe(pfd) == -1)
         errExit("pipe");
     for (long w = 0; w < writers; w++) {
-        pid_t pid = fork();
+        pid_t pid = lab_fork_guarded();
         if (pid == -1)
             errExit("fork");
         if (pid == 0) {

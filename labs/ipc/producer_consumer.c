@@ -465,7 +465,7 @@ static void spawn(void (*body)(int, bool), int id, bool is_static)
                  body == consumer ? "consumer" : "producer", id);
         lab_timeline_event(child_lane, "fork");
     }
-    pid_t pid = fork();
+    pid_t pid = lab_fork_guarded();   /* the child dies with us, even of SIGKILL */
     if (pid == -1)
         errExit("fork");
     if (pid == 0) {

@@ -167,7 +167,7 @@ static void spawn(void (*body)(mqd_t, int, long, long), mqd_t q, int id, long a,
     sigaddset(&block, SIGTERM);
     if (sigprocmask(SIG_BLOCK, &block, &old) == -1)
         errExit("sigprocmask");
-    pid_t pid = fork();
+    pid_t pid = lab_fork_guarded();   /* the child dies with us, even of SIGKILL */
     if (pid == -1)
         errExit("fork");
     if (pid == 0) {

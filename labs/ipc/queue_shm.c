@@ -304,7 +304,7 @@ static void spawn(int k, long work_ms, bool victim)
     sigaddset(&block, SIGTERM);
     if (sigprocmask(SIG_BLOCK, &block, &old) == -1)
         errExit("sigprocmask");
-    pid_t pid = fork();
+    pid_t pid = lab_fork_guarded();   /* the child dies with us, even of SIGKILL */
     if (pid == -1)
         errExit("fork");
     if (pid == 0) {

@@ -99,7 +99,7 @@ static pid_t spawn(void)
 {
     if (fflush(stdout) == EOF)
         errExit("fflush");
-    pid_t pid = fork();
+    pid_t pid = lab_fork_guarded();   /* the child dies with us */
     if (pid == -1)
         errExit("fork");
     if (pid == 0) {

@@ -158,7 +158,7 @@ int main(int argc, char *argv[])
     if (atfork && sem_post(&release) == -1)
         errExit("sem_post");
     printf("main thread: fork()%s\n", atfork ? " (prepare handler takes the mutex first)" : "");
-    pid_t pid = fork();
+    pid_t pid = lab_fork_guarded();   /* the child dies with us */
     if (pid == -1)
         errExit("fork");
     if (pid == 0)

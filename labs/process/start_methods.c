@@ -142,7 +142,7 @@ static void start_fork_server(void)
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
         errExit("socketpair");
-    if ((server_pid = fork()) == -1)
+    if ((server_pid = lab_fork_guarded()) == -1)
         errExit("fork");
     if (server_pid == 0) {
         close(sv[0]);

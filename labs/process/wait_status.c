@@ -73,7 +73,7 @@ static pid_t fork_checked(void)
 {
     if (fflush(stdout) == EOF)          /* no copied buffer in the child */
         errExit("fflush");
-    pid_t pid = fork();
+    pid_t pid = lab_fork_guarded();   /* the child dies with us */
     if (pid == -1)
         errExit("fork");
     return pid;

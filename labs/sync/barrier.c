@@ -31,7 +31,6 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 
 #define MAX_WORKERS 16
 #define MAX_PHASES 1000
@@ -155,7 +154,7 @@ int main(int argc, char *argv[])
         { NULL, 0, NULL, 0 },
     };
     pthread_barrierattr_t attr;
-    pid_t pids[MAX_WORKERS], me = getpid();
+    pid_t pids[MAX_WORKERS];
     int opt, rc;
 
     lab_init(argv[0]);
@@ -183,10 +182,8 @@ int main(int argc, char *argv[])
            use_barrier ? "" : " (none)", workers, phases);
 
     for (int w = 0; w < workers; w++) {
-        if ((pids[w] = fork()) == -1) errExit("fork");
+        if ((pids[w] = lab_fork_guarded()) == -1) errExit("fork");   /* dies with us */
         if (pids[w] == 0) {
-            if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) err_exit("prctl");
-            if (getppid() != me) _exit(1);      /* the parent is already gone */
             worker(w);
         }
     }

@@ -34,7 +34,6 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 
 #define MAX_SLOTS 64
 #define WAIT_S 10               /* no single wait lasts longer than this */
@@ -193,7 +192,7 @@ int main(int argc, char *argv[])
     };
     long producers = 1, consumers = 3, items = 100, slots = 4;
     int opt, once = 0, twice = 0, never = 0, failed = 0;
-    pid_t pids[4 + 16], me = getpid();
+    pid_t pids[4 + 16];
 
     lab_init(argv[0]);
     while ((opt = getopt_long(argc, argv, "p:c:n:b:h", options, NULL)) != -1) {
@@ -221,10 +220,8 @@ int main(int argc, char *argv[])
 
     int n = producers + consumers;
     for (int i = 0; i < n; i++) {
-        if ((pids[i] = fork()) == -1) errExit("fork");
+        if ((pids[i] = lab_fork_guarded()) == -1) errExit("fork");   /* dies with us */
         if (pids[i] == 0) {
-            if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) err_exit("prctl");
-            if (getppid() != me) _exit(1);      /* the parent is already gone */
             if (i < producers) producer(i + 1, producers, items);
             consumer(i - producers + 1);
         }

@@ -33,7 +33,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 
 enum fix { NONE, ORDER, TRYLOCK, TIMEOUT };
 static const char *const fix_names[] = { "none", "order", "trylock", "timeout" };
@@ -237,12 +236,10 @@ int main(int argc, char *argv[])
     pid_t pids[2];
     for (int me = 0; me < 2; me++) {
         lab_timeline_event(me ? "B" : "A", "fork");
-        if ((pids[me] = fork()) == -1)
+        /* If the parent dies, so do we: no orphan left holding a lock. */
+        if ((pids[me] = lab_fork_guarded()) == -1)
             errExit("fork");
         if (pids[me] == 0) {
-            /* If the parent dies, so do we: no orphan left holding a lock. */
-            if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-                err_exit("prctl");
             worker(sh, me, fix, timeout_ms);
         }
     }

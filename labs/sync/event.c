@@ -41,7 +41,6 @@
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #define MAX_WAITERS 32
@@ -195,11 +194,9 @@ static void probe(const char *when)
            r ? "True" : "False", (now_ns() - t0) / 1000000);
 }
 
-static void waiter(int i, long timeout_ms, pid_t parent)
+static void waiter(int i, long timeout_ms)
 {
     bool timed_out;
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) err_exit("prctl");
-    if (getppid() != parent) _exit(1);          /* parent already gone */
     __atomic_fetch_add(&sh->ready, 1, __ATOMIC_SEQ_CST);
     long long t0 = now_ns();
     sh->w[i].result = event_wait(timeout_ms, &timed_out);
@@ -239,7 +236,7 @@ int main(int argc, char *argv[])
         { NULL, 0, NULL, 0 },
     };
     long waiters = 3, delay = 200, timeout = 2000;
-    pid_t pids[MAX_WAITERS], me = getpid();
+    pid_t pids[MAX_WAITERS];
     int opt, failed = 0;
 
     lab_init(argv[0]);
@@ -269,8 +266,8 @@ int main(int argc, char *argv[])
            via_names[via], private_futex ? " (FUTEX_PRIVATE_FLAG)" : "", waiters, delay, timeout);
     probe("unset:");
     for (int i = 0; i < waiters; i++) {
-        if ((pids[i] = fork()) == -1) errExit("fork");
-        if (pids[i] == 0) waiter(i, timeout, me);
+        if ((pids[i] = lab_fork_guarded()) == -1) errExit("fork");   /* dies with us */
+        if (pids[i] == 0) waiter(i, timeout);
     }
     for (long long t0 = now_ns(); __atomic_load_n(&sh->ready, __ATOMIC_SEQ_CST) < waiters;
          sleep_ms(1))

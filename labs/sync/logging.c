@@ -36,7 +36,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
-#include <sys/prctl.h>
 
 #define HEADER 33               /* "w=01 s=000001 n=00100 c=deadbeef " */
 #define MAX_PROCS 16
@@ -234,13 +233,11 @@ int main(int argc, char *argv[])
     if (pipe(gate) == -1 || (mode == LOGGER && pipe(pipefd) == -1)) errExit("pipe");
     int n = procs + (mode == LOGGER);
     for (int i = 0; i < n; i++) {
-        if ((pids[i] = fork()) == -1) errExit("fork");
+        if ((pids[i] = lab_fork_guarded()) == -1) errExit("fork");   /* dies with us */
         if (pids[i] != 0)
             continue;
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) err_exit("prctl");
-        if (getppid() != me) _exit(1);          /* the parent is already gone */
         if (close(gate[1]) == -1) err_exit("close");
         if (i == procs) {                       /* the logger */
             if (close(pipefd[1]) == -1) err_exit("close");

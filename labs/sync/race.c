@@ -263,7 +263,7 @@ static void start_children(struct shared *sh, long iters)
     for (int i = 0; i < nprocs; i++) {
         if (sigprocmask(SIG_BLOCK, &block, &old) == -1)
             errExit("sigprocmask");
-        pid_t pid = fork();
+        pid_t pid = lab_fork_guarded();   /* dies with the parent */
         if (pid == -1)
             errExit("fork");
         if (pid == 0) {

@@ -164,7 +164,7 @@ int main(int argc, char *argv[])
 
     if (fflush(stdout) == EOF)
         errExit("fflush");
-    pid_t pid = fork();
+    pid_t pid = lab_fork_guarded();   /* the child dies with us */
     if (pid == -1)
         errExit("fork");
     if (pid == 0)

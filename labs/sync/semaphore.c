@@ -147,7 +147,7 @@ static void start_children(struct shared *sh, sem_t *sem, long work_ms, long lim
         char lane[32];
         snprintf(lane, sizeof lane, "process %d", i + 1);
         lab_timeline_event(lane, "fork");   /* the parent names the lanes in order */
-        pid_t pid = fork();
+        pid_t pid = lab_fork_guarded();   /* dies with the parent */
         if (pid == -1)
             errExit("fork");
         if (pid == 0) {
