@@ -173,6 +173,10 @@ endif
 EX_OUT    := $(OBJ)/exercises
 EX_BINS   := $(foreach n,$(EX_NAMES),$(EX_OUT)/starter/$(n) $(EX_OUT)/solution/$(n))
 EX_CFLAGS  = $(filter-out -MMD -MP,$(ALL_CFLAGS)) -Ilabs
+# An exercise that includes "pool/pool.h" compiles the pool library in (not
+# libpool.a: `make grade` may use other flags than the rest of $(O)).
+EX_WITH_POOL := $(if $(EX_SRCS),$(shell grep -l 'pool/pool\.h' $(EX_SRCS)))
+ex_pool = $(if $(filter $(1),$(EX_WITH_POOL)),labs/pool/pool.c)
 ifneq ($(filter-out clean help deps exercises,$(or $(MAKECMDGOALS),all)),)
   ifneq ($(SETTINGS),$(shell cat $(EX_OUT)/.settings 2>/dev/null))
     $(shell rm -rf $(EX_OUT); mkdir -p $(EX_OUT); \
@@ -181,12 +185,15 @@ ifneq ($(filter-out clean help deps exercises,$(or $(MAKECMDGOALS),all)),)
 endif
 
 define ex_rule
-$(EX_OUT)/starter/$(notdir $(1:.c=)): $(1) labs/lab.h
+$(EX_OUT)/starter/$(notdir $(1:.c=)): $(1) labs/lab.h $(call ex_pool,$(1))
 	$$(call say,CC,$$@)
-	$(Q)mkdir -p $$(@D) && $$(CC) $$(EX_CFLAGS) -o $$@ $$< $$(ALL_LDFLAGS) $$(LAB_LIBS)
-$(EX_OUT)/solution/$(notdir $(1:.c=)): docs/answers/exercises/$(notdir $(1)) labs/lab.h
+	$(Q)mkdir -p $$(@D) && $$(CC) $$(EX_CFLAGS) -o $$@ $$< $(call ex_pool,$(1)) \
+	    $$(ALL_LDFLAGS) $$(LAB_LIBS)
+$(EX_OUT)/solution/$(notdir $(1:.c=)): docs/answers/exercises/$(notdir $(1)) labs/lab.h \
+    $(call ex_pool,$(1))
 	$$(call say,CC,$$@)
-	$(Q)mkdir -p $$(@D) && $$(CC) $$(EX_CFLAGS) -o $$@ $$< $$(ALL_LDFLAGS) $$(LAB_LIBS)
+	$(Q)mkdir -p $$(@D) && $$(CC) $$(EX_CFLAGS) -o $$@ $$< $(call ex_pool,$(1)) \
+	    $$(ALL_LDFLAGS) $$(LAB_LIBS)
 endef
 $(foreach s,$(EX_SRCS),$(eval $(call ex_rule,$(s))))
 
@@ -195,9 +202,11 @@ EX_KIND := $(if $(SRC),student,$(if $(filter 1,$(SOLUTION)),solution,starter))
 EX_BIN  := $(if $(filter $(EX),$(EX_NAMES)),$(EX_OUT)/$(EX_KIND)/$(EX))
 EX_WHAT := $(or $(SRC),$(if $(filter 1,$(SOLUTION)),docs/answers/exercises/$(EX).c,$(filter %/$(EX).c,$(EX_SRCS))))
 ifneq ($(and $(SRC),$(EX_BIN)),)
+EX_STARTER := $(filter %/$(EX).c,$(EX_SRCS))
 $(EX_OUT)/student/$(EX): $(SRC) labs/lab.h FORCE
 	$(call say,CC,$@)
-	$(Q)mkdir -p $(@D) && $(CC) $(EX_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(LAB_LIBS)
+	$(Q)mkdir -p $(@D) && $(CC) $(EX_CFLAGS) -o $@ $< $(call ex_pool,$(EX_STARTER)) \
+	    $(ALL_LDFLAGS) $(LAB_LIBS)
 endif
 .PHONY: FORCE
 FORCE:
