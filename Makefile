@@ -177,6 +177,7 @@ EX_CFLAGS  = $(filter-out -MMD -MP,$(ALL_CFLAGS)) -Ilabs
 # libpool.a: `make grade` may use other flags than the rest of $(O)).
 EX_WITH_POOL := $(if $(EX_SRCS),$(shell grep -l 'pool/pool\.h' $(EX_SRCS)))
 ex_pool = $(if $(filter $(1),$(EX_WITH_POOL)),labs/pool/pool.c)
+ex_pool_deps = $(if $(call ex_pool,$(1)),labs/pool/pool.c labs/pool/pool.h)
 ifneq ($(filter-out clean help deps exercises,$(or $(MAKECMDGOALS),all)),)
   ifneq ($(SETTINGS),$(shell cat $(EX_OUT)/.settings 2>/dev/null))
     $(shell rm -rf $(EX_OUT); mkdir -p $(EX_OUT); \
@@ -185,12 +186,12 @@ ifneq ($(filter-out clean help deps exercises,$(or $(MAKECMDGOALS),all)),)
 endif
 
 define ex_rule
-$(EX_OUT)/starter/$(notdir $(1:.c=)): $(1) labs/lab.h $(call ex_pool,$(1))
+$(EX_OUT)/starter/$(notdir $(1:.c=)): $(1) labs/lab.h $(call ex_pool_deps,$(1))
 	$$(call say,CC,$$@)
 	$(Q)mkdir -p $$(@D) && $$(CC) $$(EX_CFLAGS) -o $$@ $$< $(call ex_pool,$(1)) \
 	    $$(ALL_LDFLAGS) $$(LAB_LIBS)
 $(EX_OUT)/solution/$(notdir $(1:.c=)): docs/answers/exercises/$(notdir $(1)) labs/lab.h \
-    $(call ex_pool,$(1))
+    $(call ex_pool_deps,$(1))
 	$$(call say,CC,$$@)
 	$(Q)mkdir -p $$(@D) && $$(CC) $$(EX_CFLAGS) -o $$@ $$< $(call ex_pool,$(1)) \
 	    $$(ALL_LDFLAGS) $$(LAB_LIBS)
