@@ -34,10 +34,11 @@
  *   ./prefork_server --port 0 --mode accept &     # prints port=N first
  *   ./loadgen --port N --requests 10000 --conns 4; kill %1
  *   ./prefork_server --port 0 --mode passfd --requests-limit 10000 &
+ *   ./prefork_server --port 0 --mode accept --timeline t.csv &   # a box per connection
  *   strace -f -e trace=accept4,sendmsg,recvmsg ./prefork_server --port 0 --mode passfd
  *
  * Exit: 0 stopped cleanly, 1 an error (or a worker died), 2 bad arguments.
- * Usage: prefork_server [--port P] [--workers N] [--mode accept|reuseport|passfd] [--requests-limit R] [--time-limit S]
+ * Usage: prefork_server [--port P] [--workers N] [--mode accept|reuseport|passfd] [--requests-limit R] [--time-limit S] [--timeline FILE]
  * Python: socketserver.PreForkingMixIn does not exist; multiprocessing +
  *         socket.create_server(reuse_port=True), socket.send_fds/recv_fds,
  *         gunicorn's pre-fork model
@@ -85,7 +86,7 @@ static void on_child(int sig) { (void)sig; child_died = 1; }
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--port P] [--workers N] [--mode accept|reuseport|passfd] [--requests-limit R] [--time-limit S]\n"
+            "Usage: %s [--port P] [--workers N] [--mode accept|reuseport|passfd] [--requests-limit R] [--time-limit S] [--timeline FILE]\n"
             "Pre-forked workers serve a length-prefixed echo protocol on 127.0.0.1;\n"
             "at the end, how many connections each worker took.\n"
             "  -p, --port P            TCP port on 127.0.0.1, 0 = any free one (default 0);\n"
@@ -96,6 +97,8 @@ _Noreturn static void usage(FILE *out, int status)
             "                          passfd (the parent accepts, passes fds)\n"
             "  -r, --requests-limit R  stop after R requests in all (0 = no limit, default)\n"
             "  -t, --time-limit S      stop after S seconds, 1..86400 (default 300)\n"
+            "  -T, --timeline FILE     write a CSV timeline (lane,start_s,end_s,label):\n"
+            "                          a lane per worker, a box per connection it served\n"
             "  -h, --help              this help\n"
             "Stops on SIGTERM or SIGINT too.\n",
             lab_progname, MAX_WORKERS);
@@ -248,9 +251,11 @@ static int next_connection(enum mode mode, int fd)
     return conn;
 }
 
-_Noreturn static void worker_main(enum mode mode, int fd, int port, int ready,
+_Noreturn static void worker_main(int index, enum mode mode, int fd, int port, int ready,
                                   struct worker_stats *stats)
 {
+    char lane[32];
+    snprintf(lane, sizeof lane, "worker %d", index + 1);
     /* A client that leaves early must not kill us with SIGPIPE: EPIPE will do. */
     if (signal(SIGINT, SIG_IGN) == SIG_ERR || signal(SIGTERM, SIG_DFL) == SIG_ERR ||
         signal(SIGCHLD, SIG_DFL) == SIG_ERR || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
@@ -270,7 +275,9 @@ _Noreturn static void worker_main(enum mode mode, int fd, int port, int ready,
         if (conn == -1)                 /* passfd: the parent closed our channel */
             _exit(EXIT_SUCCESS);
         atomic_fetch_add_explicit(&stats->connections, 1, memory_order_relaxed);
+        double began = lab_timeline_now();
         serve_connection(conn, stats);
+        lab_timeline_interval(lane, began, lab_timeline_now(), "connection");
         if (mode == MODE_PASSFD && send(fd, "d", 1, 0) != 1 && errno != EPIPE)
             err_exit("send done");      /* done: I am free (EPIPE: the parent is stopping) */
         if (sigterm_pending())
@@ -490,6 +497,7 @@ int main(int argc, char *argv[])
         { "mode", required_argument, NULL, 'm' },
         { "requests-limit", required_argument, NULL, 'r' },
         { "time-limit", required_argument, NULL, 't' },
+        { "timeline", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -498,7 +506,7 @@ int main(int argc, char *argv[])
     long limit = 0, seconds = 300;
 
     lab_init(argv[0]);
-    while ((opt = getopt_long(argc, argv, "p:w:m:r:t:h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "p:w:m:r:t:T:h", options, NULL)) != -1) {
         switch (opt) {
         case 'p': port = (int)parse_long("--port", optarg, 0, 65535); break;
         case 'w': n = (int)parse_long("--workers", optarg, 1, MAX_WORKERS); break;
@@ -510,6 +518,7 @@ int main(int argc, char *argv[])
             break;
         case 'r': limit = parse_long("--requests-limit", optarg, 0, 1000000000); break;
         case 't': seconds = parse_long("--time-limit", optarg, 1, 86400); break;
+        case 'T': lab_timeline_open(optarg); break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
@@ -566,9 +575,9 @@ int main(int argc, char *argv[])
             if (mode == MODE_PASSFD) {
                 if (close(sv[0]) == -1 || close(listener) == -1)
                     err_exit("close");
-                worker_main(mode, sv[1], port, ready[1], &stats[i]);
+                worker_main(i, mode, sv[1], port, ready[1], &stats[i]);
             }
-            worker_main(mode, listener, port, ready[1], &stats[i]);
+            worker_main(i, mode, listener, port, ready[1], &stats[i]);
         }
         w[i] = (struct worker){ .pid = pid, .channel = sv[0] };
         if (sv[1] != -1 && close(sv[1]) == -1)
@@ -577,6 +586,7 @@ int main(int argc, char *argv[])
     if (close(ready[1]) == -1)
         errExit("close");
     wait_ready(ready[0], n);
+    lab_timeline_event("parent", "ready: port %d", port);
     if (close(ready[0]) == -1)
         errExit("close");
 
@@ -593,6 +603,7 @@ int main(int argc, char *argv[])
     const char *why = serve(mode, listener, w, n, stats, limit,
                             now_ns() + seconds * 1000000000LL, &open_mask, &failed);
     printf("%s: stopping on %s\n", lab_progname, why);
+    lab_timeline_event("parent", "stop: %s", why);
     stop_workers(w, n);
     if (close(listener) == -1)
         errExit("close");

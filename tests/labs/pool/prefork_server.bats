@@ -12,7 +12,7 @@ teardown() { _common_teardown; }
     for mode in accept reuseport passfd; do
         out=$BATS_TEST_TMPDIR/$mode.out
         start_server "$out" "$PROCLAB_BIN/prefork_server" --port 0 --workers 4 --mode "$mode" \
-            --requests-limit 10000 --time-limit 30
+            --requests-limit 10000 --time-limit 30 --timeline "$BATS_TEST_TMPDIR/$mode.csv"
         sed -n 2p "$out" | grep -q "^prefork_server: 4 workers, mode $mode, listening on 127.0.0.1:$port "
         pids=$(sed -n 's/^prefork_server: worker pids //p' "$out")
         [[ $(wc -w <<<"$pids") -eq 4 ]]
@@ -32,6 +32,12 @@ teardown() { _common_teardown; }
         [ "$sum_r" -eq 10000 ]
         assert_line --regexp "^total: $conns connections, 10000 requests over 4 workers; the busiest worker took [0-9]+% "
         echo "# $mode: $(awk '/^worker /{ printf "%s%s", s, $5; s = " " }' "$out") connections per worker" >&3
+        # the timeline has a box per connection in its worker's lane
+        for w in 1 2 3 4; do
+            printed=$(awk -v w="$w" '$1 == "worker" && $2 == w { print $5 }' "$out")
+            drawn=$(grep -c "^worker $w,[0-9.]*,[0-9.]*,connection$" "$BATS_TEST_TMPDIR/$mode.csv" || true)
+            [ "$printed" -eq "$drawn" ] || fail "$mode worker $w: $printed connections printed, $drawn drawn"
+        done
         all_gone_within 1000 $pids
     done
 }
