@@ -11,12 +11,14 @@
 // (manual time), so real_time is wall-clock time per task and
 // items_per_second tasks per second.  The pool is created and warmed up
 // (every worker has run a task) before timing.  Counters:
-//   overhead_us   per-task overhead beyond the grain, microseconds: what a
+//   overhead_us_per_task  per-task overhead beyond the grain, microseconds: what a
 //                 worker spends per task beyond its own work,
 //                 real_time x W - mean grain
 //   workers, grain_us, chunksize (what was used), tasks_per_batch
-// Speedup and efficiency against W = 1 of the same kind, grain and chunk are
-// computed by scripts/families/pool/ from the medians in the JSON.
+//   speedup, efficiency  time per task at W = 1 (the median of its
+//                 repetitions, same kind, grain, chunk and skew: registered
+//                 and run just before) / at W; efficiency = speedup / W.
+//                 Absent when no W = 1 run came before (a filter left it out).
 // The work is a loop calibrated once (bench/pool/work.h); the JSON context
 // has its turns per microsecond.  --trace FILE writes one short run's worker
 // timeline (CSV, CONVENTIONS 3) and exits.
@@ -29,9 +31,11 @@ extern "C" {
 #include "pool/work.h"
 }
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <sched.h>
 #include <string>
 #include <vector>
@@ -69,6 +73,24 @@ std::vector<uint64_t> task_turns(const pool_case &c, size_t n)
         for (size_t i = 0; i < n / (size_t)c.workers; i++)
             turns[i] = 3 * t;
     return turns;
+}
+
+// Time per task of every repetition of each W = 1 case, for the speedup of
+// the same case with more workers (Google Benchmark runs all repetitions of
+// one benchmark before the next).
+std::map<std::string, std::vector<double>> one_worker_ns;
+
+std::string case_key(const pool_case &c)
+{
+    return std::string(c.kind->name) + "/" + std::to_string(c.grain_us) + "/" +
+           std::to_string(c.chunk) + (c.skew ? "/skew" : "");
+}
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 std::string failure(const pool_case &c, void *ctx, const char *what, int err)
@@ -118,8 +140,19 @@ void bm_pool(benchmark::State &state, pool_case c)
     state.counters["mean_grain_us"] = mean_grain_us;
     state.counters["chunksize"] = (double)c.kind->chunk_used(ctx, n, c.chunk);
     state.counters["tasks_per_batch"] = (double)n;
-    state.counters["overhead_us"] =
+    state.counters["overhead_us_per_task"] =
         tasks ? (double)total_ns / 1000.0 / (double)tasks * c.workers - mean_grain_us : 0.0;
+    if (tasks && !state.error_occurred()) {
+        double per_task_ns = (double)total_ns / (double)tasks;
+        auto one = one_worker_ns.find(case_key(c));
+        if (c.workers == 1) {
+            one_worker_ns[case_key(c)].push_back(per_task_ns);
+        } else if (one != one_worker_ns.end() && !one->second.empty()) {
+            double speedup = median(one->second) / per_task_ns;
+            state.counters["speedup"] = speedup;
+            state.counters["efficiency"] = speedup / c.workers;
+        }
+    }
     c.kind->destroy(ctx);
 }
 

@@ -75,6 +75,14 @@ for b in "$bin"/bench_*; do
   f=${b##*/bench_}
   [[ " ${families[*]} " == *" $f "* ]] || families+=("$f")
 done
+# Families that are scripts, not binaries: scripts/families/NAME/run.sh
+# RUNDIR SUITE BINDIR [FILTER] writes RUNDIR/NAME.json (the Python and shell
+# probe); exit 0 ran, 1 some benchmarks failed, 2 the filter matched none.
+for r in scripts/families/*/run.sh; do
+  [[ -x $r ]] || continue
+  f=$(basename "$(dirname "$r")")
+  [[ -x $bin/bench_$f || " ${families[*]} " == *" $f "* ]] || families+=("$f")
+done
 if [[ -n $only ]]; then
   IFS=, read -ra wanted <<<"$only"
   for f in "${wanted[@]}"; do
@@ -175,9 +183,41 @@ done_count() {  # listfile logfile
 
 failed=() errored=()
 t_start=$SECONDS
+run_script_family() {  # FAMILY: run its run.sh, progress in seconds
+  local fam=$1 rc t0=$SECONDS
+  local cmd=(scripts/families/$fam/run.sh "$run" "$suite" "$bin")
+  ((have_filter)) && cmd+=("$filter")
+  record "${cmd[@]}"
+  "${cmd[@]}" >"$run/$fam.log" 2>&1 &
+  child=$!
+  while kill -0 "$child" 2>/dev/null; do
+    ((tty)) && progress "$fam" 0 1 $((SECONDS - t0)) ""
+    sleep 0.5
+  done
+  wait "$child"
+  rc=$?
+  child=''
+  progress "$fam" 1 1 $((SECONDS - t0)) "done, exit $rc"
+  ((tty)) && echo >&2
+  if ((rc == 2)) && [[ ! -s $run/$fam.json ]] && ((have_filter)); then
+    echo "bench.sh: $fam: no benchmark matches the filter; skipped" >&2
+    rm -f "$run/$fam.log"
+  elif ((rc == 1)) && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$run/$fam.json" 2>/dev/null; then
+    echo "bench.sh: $fam: some benchmarks failed (see $run/$fam.log)" >&2
+    errored+=("$fam: see $fam.log")
+  elif ((rc != 0)) || ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$run/$fam.json" 2>/dev/null; then
+    echo "bench.sh: $fam exited $rc (see $run/$fam.log)" >&2
+    failed+=("$fam")
+  fi
+}
+
 for fam in "${families[@]}"; do
   current=$fam
   exe=$bin/bench_$fam
+  if [[ ! -x $exe ]]; then
+    run_script_family "$fam"
+    continue
+  fi
   args=("--suite=$suite")
   ((have_filter)) && args+=("--benchmark_filter=$filter")
   list=$run/.$fam.list
@@ -230,6 +270,13 @@ for fam in "${families[@]}"; do
   elif ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$run/$fam.json" 2>/dev/null; then
     echo "bench.sh: $fam wrote no valid JSON (see $run/$fam.log)" >&2
     failed+=("$fam")
+  fi
+  # A family's extra runs, declared in its script folder (bench_pool's
+  # traced run for the timeline): scripts/families/FAMILY/extra.sh RUNDIR BINDIR.
+  if [[ -x scripts/families/$fam/extra.sh && -f $run/$fam.json ]]; then
+    record "scripts/families/$fam/extra.sh" "$run" "$bin"
+    "scripts/families/$fam/extra.sh" "$run" "$bin" >>"$run/$fam.log" 2>&1 ||
+      echo "bench.sh: $fam: extra.sh failed (see $run/$fam.log)" >&2
   fi
 done
 current=''

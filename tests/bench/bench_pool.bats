@@ -52,7 +52,7 @@ kinds() { bench_pool --list | awk 'NR > 1 { print $1 }'; }
 
 @test "bench_pool: a short run of every kind gives tasks/s and overhead that agree with the time per task" {
     out="$BATS_TEST_TMPDIR/pool.json"
-    run_bounded 60 bench_pool --benchmark_filter='pool(_skew)?/.*/workers:2/grain_us:(0|100)/' \
+    run_bounded 60 bench_pool --benchmark_filter='pool(_skew)?/.*/workers:2/grain_us:(0|100)/|pool/shm/workers:1/grain_us:0/chunk:1' \
         --benchmark_repetitions=1 --benchmark_min_time=0.005 \
         --benchmark_out="$out" --benchmark_out_format=json
     assert_success
@@ -72,9 +72,15 @@ for k in sys.argv[2].split():
         # one iteration is one task: tasks/s is the inverse of the time per task
         assert abs(b["items_per_second"] * b["real_time"] / 1e6 - 1) < 0.01, b
         # overhead beyond the grain = time per task x workers - grain (in us)
-        assert abs(b["overhead_us"] - (b["real_time"] * 2 - b["mean_grain_us"])) < 0.01 * b["real_time"] * 2 + 1e-3, b
+        assert abs(b["overhead_us_per_task"] - (b["real_time"] * 2 - b["mean_grain_us"])) < 0.01 * b["real_time"] * 2 + 1e-3, b
 shm = by["pool/shm/workers:2/grain_us:0/chunk:1/manual_time"]
 assert shm["chunksize"] == 1, shm
+# speedup against the W = 1 run of the same kind, grain and chunk; efficiency = speedup / W
+one = by["pool/shm/workers:1/grain_us:0/chunk:1/manual_time"]
+assert "speedup" not in one and "efficiency" not in one, one
+assert abs(shm["speedup"] / (one["real_time"] / shm["real_time"]) - 1) < 1e-3, (one, shm)
+assert abs(shm["efficiency"] - shm["speedup"] / 2) < 1e-9, shm
+assert "speedup" not in by["pool/pipe/workers:2/grain_us:0/chunk:1/manual_time"]  # no W = 1 ran
 auto = by["pool/shm/workers:2/grain_us:0/chunk:auto/manual_time"]
 n = auto["tasks_per_batch"]
 assert auto["chunksize"] == n // 8 + (1 if n % 8 else 0), auto   # Python's rule

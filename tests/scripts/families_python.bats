@@ -64,7 +64,7 @@ assert p["workers"] == 2 and p["grain_us"] == 0 and p["chunksize"] == 1, p
 # overhead beyond the grain: time per task x workers - grain
 for b in it:
     if b["name"] == p["run_name"]:
-        assert abs(b["overhead_us"] - b["real_time"] * 2) < 1e-6, b
+        assert abs(b["overhead_us_per_task"] - b["real_time"] * 2) < 1e-6, b
 print("ok")
 PY
     assert_output "ok"

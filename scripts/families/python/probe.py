@@ -19,7 +19,7 @@ One "iteration" is one task (or one start, one round trip): real_time is
 wall-clock time per task, items_per_second tasks per second.  A pool is
 created and warmed up before timing (its start is not in the task cost);
 every repetition times one whole map of `tasks` tasks.  Counters:
-  overhead_us   per-task overhead beyond the grain, in microseconds: what
+  overhead_us_per_task  per-task overhead beyond the grain, in microseconds: what
                 each worker spends per task beyond the task's own work,
                 real_time x workers - grain (for a start or a round trip:
                 its whole time)
@@ -235,7 +235,7 @@ def benchmarks(cfg, per_us, scale):
                     secs, chunk = timer(w, [count] * n, how)
                     return secs, n, {"workers": w, "grain_us": g, "tasks": n,
                                      "chunksize": chunk,
-                                     "overhead_us": secs / n * 1e6 * w - g}
+                                     "overhead_us_per_task": secs / n * 1e6 * w - g}
                 out.append(Bench(name, run))
 
     pool_case("pool_map", "map1", time_pool, "1")
@@ -250,7 +250,7 @@ def benchmarks(cfg, per_us, scale):
 
         def run(method=method, n=n):
             secs = time_starts(method, n)
-            return secs, n, {"overhead_us": secs / n * 1e6}
+            return secs, n, {"overhead_us_per_task": secs / n * 1e6}
         need = None if method in mp.get_all_start_methods() else "start method %s" % method
         out.append(Bench("python/process_start/method:%s" % method, run, need))
 
@@ -258,7 +258,7 @@ def benchmarks(cfg, per_us, scale):
         def run(timer=timer):
             n = max(50, int(cfg["trips"] * scale))
             secs = timer(n, 64)
-            return secs, n, {"bytes": 64, "overhead_us": secs / n * 1e6}
+            return secs, n, {"bytes": 64, "overhead_us_per_task": secs / n * 1e6}
         out.append(Bench("python/%s/bytes:64" % kind, run))
 
     for tool in ("xargs", "parallel"):
@@ -268,7 +268,7 @@ def benchmarks(cfg, per_us, scale):
             def run(tool=tool, w=w, n=n):
                 secs, _ = time_shell(tool, w, n)
                 return secs, n, {"workers": w, "grain_us": 0, "tasks": n,
-                                 "overhead_us": secs / n * 1e6 * w}
+                                 "overhead_us_per_task": secs / n * 1e6 * w}
             need = None if shutil.which(tool) else "%s not installed" % tool
             out.append(Bench("shell/%s/workers:%d" % (tool, w), run, need))
     return out

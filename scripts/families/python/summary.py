@@ -34,7 +34,7 @@ def main(rundir):
     if pools:
         rows = [[r.variant + ("/chunk:%s" % r.params["chunk"] if "chunk" in r.params else ""),
                  r.params.get("workers"), r.params.get("grain_us"), cell(r),
-                 cell(r, "overhead_us")] for r in pools]
+                 cell(r, "overhead_us_per_task")] for r in pools]
         print(R.table(["pool", "workers", "grain_us", "time/task", "overhead/task"], rows))
     other = [r for r in rs if r not in pools]
     if other:
