@@ -222,7 +222,7 @@ finish() {
     local i
     for i in 1 2 3 4 5 6 7 8 9 10; do
         [[ -z $(group_members) ]] && break
-        nap 0.03
+        nap 0.02
     done
 }
 

@@ -59,7 +59,7 @@ exercise_sources() { ls "$PROCLAB_ROOT"/labs/*/exercises/*.c; }
         jobs_list+=("$name starter" "$name solution")
     done
     lanes=()
-    for lane in 0 1 2 3; do
+    for ((lane = 0; lane < 4; lane++)); do
         for ((i = lane; i < ${#jobs_list[@]}; i += 4)); do
             read -r name kind <<<"${jobs_list[i]}"
             opt=; [[ $kind == solution ]] && opt=SOLUTION=1

@@ -110,7 +110,7 @@ int main(int argc, char **argv)
     if (sigprocmask(SIG_SETMASK, &old, NULL) == -1)   /* the one SIGCHLD arrives */
         errExit("sigprocmask");
 
-    long long deadline = now_ns() + 300 * 1000000LL;
+    long long deadline = now_ns() + 200 * 1000000LL;
     while (reaped_count < count && now_ns() < deadline)
         sleep_ms(1);                    /* more signals may still come */
     if (sigprocmask(SIG_BLOCK, &chld, NULL) == -1)

@@ -5,7 +5,7 @@
  * and waits; the child prints "got K" for every line and, at EOF,
  * "reader: EOF after N lines".  After fork both processes hold both ends:
  * the child's own copy of the write end keeps the pipe open, so its read()
- * would never return 0.  (The child gives up after 0.5 s without data and
+ * would never return 0.  (The child gives up after 0.3 s without data and
  * says so, exit 3, so that the run stays bounded.)
  *
  * Task: at the TODOs, close the end each process does not use.
@@ -15,7 +15,7 @@
 #include "lab.h"
 #include <poll.h>
 
-#define EOF_WAIT_MS 500
+#define EOF_WAIT_MS 300
 
 static long lines_from_args(int argc, char **argv)
 {
