@@ -349,14 +349,15 @@ static void pass_one_connection(int listener, struct worker *w, int n, int *curs
         errExit("close");
 }
 
-/* A worker's "done" bytes.  Returns false at EOF: the worker has gone. */
+/* A worker's "done" bytes.  Returns false at EOF (or an error): the worker
+ * has gone. */
 static bool read_done(struct worker *w)
 {
     char buf[64];
     ssize_t k = read(w->channel, buf, sizeof buf);
     if (k > 0)
         w->busy -= k;
-    return k != 0;
+    return k > 0;
 }
 
 /* Is any worker gone?  Reap it and say how it ended. */
@@ -435,9 +436,8 @@ static const char *serve(enum mode mode, int listener, struct worker *w, int n,
             pass_one_connection(listener, w, n, &cursor);
         for (int i = 0; i < n; i++)
             if ((fds[1 + i].revents & (POLLIN | POLLHUP)) && !read_done(&w[i])) {
-                /* Its channel would stay readable (EOF) and ppoll would never
-                 * sleep, so a pending SIGCHLD would never get in: stop
-                 * watching it and look for the dead worker now. */
+                /* Its channel would stay readable (EOF) and ppoll would
+                 * spin: stop watching it and look for the dead worker now. */
                 fds[1 + i].fd = -1;
                 child_died = 1;
             }
