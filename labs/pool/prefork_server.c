@@ -184,8 +184,9 @@ static int bound_port(int fd)
     return ntohs(addr.sin_port);
 }
 
-/* passfd: one data byte carries the SCM_RIGHTS control message. */
-static void send_fd(int channel, int fd)
+/* passfd: one data byte carries the SCM_RIGHTS control message.  Returns
+ * false when the worker has gone (EPIPE, ECONNRESET). */
+static bool send_fd(int channel, int fd)
 {
     char byte = 'C';
     struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
@@ -198,8 +199,11 @@ static void send_fd(int channel, int fd)
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    if (sendmsg(channel, &msg, MSG_NOSIGNAL) != 1)
-        errExit("sendmsg");
+    if (sendmsg(channel, &msg, MSG_NOSIGNAL) == 1)
+        return true;
+    if (errno == EPIPE || errno == ECONNRESET)
+        return false;
+    errExit("sendmsg");
 }
 
 /* Returns the passed fd, or -1 when the parent closed the channel. */
@@ -343,9 +347,11 @@ static void pass_one_connection(int listener, struct worker *w, int n, int *curs
     if (fcntl(conn, F_SETFL, 0) == -1)
         errExit("fcntl");
     int i = pick_worker(w, n, cursor);
-    send_fd(w[i].channel, conn);
-    w[i].busy++;
-    if (close(conn) == -1)              /* the worker holds it now */
+    if (send_fd(w[i].channel, conn))
+        w[i].busy++;
+    else
+        child_died = 1;                 /* that worker has died: the loop finds out how */
+    if (close(conn) == -1)              /* the worker holds it now (or nobody does) */
         errExit("close");
 }
 
