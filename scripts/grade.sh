@@ -153,12 +153,15 @@ start() {
     # A session (so a process group) of its own: a signal and the clean-up
     # reach its children too.  SIGINT back to its default: a background
     # command of a script would inherit it ignored.
+    # No core files, and at most 64 MiB of output (a program printing in a
+    # loop until its limit would fill /tmp).
     if ((CLOSED_STD)); then     # fds 0 and 1 closed; stderr is the output
         exec {STDIN_FD}>&-
         STDIN_FD=
-        setsid env --default-signal=INT,QUIT "$BIN" "$@" 2>"$G_TMP/out" <&- >&- {NAP_FD}>&- &
+        (ulimit -c 0 -f 65536; exec setsid env --default-signal=INT,QUIT "$BIN" "$@") \
+            2>"$G_TMP/out" <&- >&- {NAP_FD}>&- &
     else
-        setsid env --default-signal=INT,QUIT "$BIN" "$@" \
+        (ulimit -c 0 -f 65536; exec setsid env --default-signal=INT,QUIT "$BIN" "$@") \
             <"$G_TMP/stdin" >"$G_TMP/out" 2>"$G_TMP/err" {STDIN_FD}>&- {NAP_FD}>&- &
     fi
     PID=$!
@@ -364,6 +367,6 @@ source "$CHECK_FILE"
 echo "grading $EX: $WHAT"
 # bash reports a background program killed by a signal ("... Killed
 # setsid env ..."); that is the grader's business, not the student's.
-grade_checks 2> >(grep -v --line-buffered 'setsid env --default-signal' >&2)
+grade_checks 2> >(grep -v --line-buffered -e 'setsid env --default-signal' >&2)
 echo "score: $G_PASS/$G_TOTAL"
 ((G_TOTAL > 0 && G_PASS == G_TOTAL))
