@@ -51,7 +51,7 @@ static void writer(int fd, long count)
 /* One message: 1 read, 0 clean EOF, -1 broken stream (reported). */
 static int read_message(int fd, long k, unsigned char *buf)
 {
-    uint32_t size;
+    uint32_t size = 0;
     /* TODO: the 4-byte header may come in pieces too. */
     ssize_t got = read(fd, &size, 4);
     if (got == -1)
