@@ -22,6 +22,8 @@
  *     SIGKILL); lab_die_with_parent() is that guard, for other spawn paths.
  *   - lab_ipc_name(): "/proclab-UID-PID-RAND-WHAT", an unguessable name for
  *     shm_open/mq_open/sem_open; on EEXIST make a new one and try again.
+ *   - lab_sysv_record()/lab_sysv_forget(): note an IPC_PRIVATE System V object
+ *     so that `make clean-ipc` can remove it after a kill -9, and only it.
  *   - pictures: lab_timeline_open(FILE) then lab_timeline_event("child 1",
  *     "exit %d", 0) / lab_timeline_interval(lane, start_s, end_s, label)
  *     write the CSV that scripts/timeline.sh draws (--timeline FILE);
@@ -523,6 +525,43 @@ static inline void lab_fd_table_snapshot_of(pid_t pid, const char *process, cons
 static inline void lab_fd_table_snapshot(const char *process, const char *step)
 {
     lab_fd_table_snapshot_of(0, process, step);
+}
+
+/* ---- System V objects: a record `make clean-ipc` can trust ------------------ */
+
+/* An IPC_PRIVATE System V queue or semaphore set has no name, and the kernel
+ * does not say which process created it.  So a lab that makes one records it
+ * at once as an empty directory /tmp/proclab-UID-PID-KIND-ID-XXXXXX (KIND is
+ * "msg" or "sem") and removes that record when it removes the object.  After
+ * a kill -9 both stay; scripts/clean_ipc.sh then removes exactly the objects
+ * whose record names a dead PID, and nothing another program made. */
+struct lab_sysv_record { char path[96]; };
+
+/* Record object ID of KIND.  Returns 0, or -1 with errno set (the caller
+ * decides: a lab removes the object and exits, a benchmark reports it). */
+static inline int lab_sysv_record(struct lab_sysv_record *r, const char *kind, int id)
+{
+    int n = snprintf(r->path, sizeof r->path, "/tmp/proclab-%ld-%ld-%s-%d-XXXXXX",
+                     (long)getuid(), (long)getpid(), kind, id);
+    if (n < 0 || (size_t)n >= sizeof r->path) {
+        r->path[0] = '\0';
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (mkdtemp(r->path) == NULL) {         /* mode 0700 */
+        r->path[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+/* Remove the record (after IPC_RMID).  Only rmdir: safe in a signal handler. */
+static inline void lab_sysv_forget(struct lab_sysv_record *r)
+{
+    if (r->path[0] != '\0') {
+        rmdir(r->path);
+        r->path[0] = '\0';
+    }
 }
 
 #endif /* PROCLAB_LAB_H */

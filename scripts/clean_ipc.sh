@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
 # scripts/clean_ipc.sh: remove IPC objects a crashed proclab run left behind.
 #
-# proclab names every POSIX object /proclab-UID-PID-WHAT and creates every
-# System V object with IPC_PRIVATE.  This removes, for the calling user only:
-#   - /dev/shm/proclab-UID-* and /dev/mqueue/proclab-UID-* whose PID is dead
-#   - System V shared memory segments with no key (IPC_PRIVATE) owned by the
-#     user whose creating process (ipcs -m -p) is dead
-#   - with --sysv-all, also every keyless System V queue and semaphore set
-#     the user owns (the kernel does not record who created those)
-# It never touches a segment of a live process.  -n lists without removing.
+# Every proclab object carries its creator's pid: POSIX names are
+# /proclab-UID-PID-..., private directories /tmp/proclab-UID-PID-..., and an
+# IPC_PRIVATE System V queue or semaphore set is recorded, as long as it
+# exists, by an empty directory /tmp/proclab-UID-PID-msg|sem-ID-XXXXXX.
+# For the calling user only, and only when PID no longer runs, this removes:
+#   - POSIX shared memory  /dev/shm/proclab-UID-PID-*
+#   - named semaphores     /dev/shm/sem.proclab-UID-PID-*
+#   - POSIX message queues /dev/mqueue/proclab-UID-PID-*
+#   - System V queues and semaphore sets recorded by such a PID (when the
+#     object is still there, ours and keyless), then the record
+#   - /tmp/proclab-UID-PID-* (FIFO and socket directories, lock and log files)
+# A live process's object, and anything proclab did not make (another
+# program's System V segment, queue or set), is never touched.
+# -n lists what would go without removing it.
 set -euo pipefail
-dry=0 sysv_all=0
+dry=0
 for arg in "$@"; do
   case $arg in
     -n) dry=1 ;;
-    --sysv-all) sysv_all=1 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --sysv-all)
+      echo "clean_ipc.sh: --sysv-all is gone: System V objects are removed when a dead run recorded them" >&2
+      exit 2 ;;
     *) echo "clean_ipc.sh: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -29,31 +37,49 @@ remove() {  # description, command...
   removed=$((removed + 1))
 }
 
-for dir in /dev/shm /dev/mqueue; do
-  for f in "$dir"/proclab-"$uid"-*; do
-    [[ -e $f ]] || continue
-    pid=${f##*/proclab-"$uid"-}; pid=${pid%%-*}
-    [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && continue
-    remove "$f" rm -f -- "$f"
-  done
+# True while PID runs (a zombie has exited: its objects are leftovers).
+# /proc, not kill -0: that fails with EPERM for another user's live process.
+alive() {
+  local stat
+  read -r stat 2>/dev/null </proc/"$1"/stat || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]]
+}
+
+# The creator pid in NAME (".../[sem.]proclab-UID-PID-..."), if NAME is
+# ours (owned by us, not followed if a symlink) and PID is dead.
+dead_creator() {
+  local f=$1 base=${1##*/} pid
+  [[ $base =~ ^(sem\.)?proclab-$uid-([0-9]+)- ]] || return 1
+  pid=${BASH_REMATCH[2]}
+  [[ $(stat -c %u -- "$f" 2>/dev/null) == "$uid" ]] || return 1
+  ! alive "$pid"
+}
+
+# "KIND ID" lines (q or s) of System V objects we own with no key.
+declare -A keyless=()
+while read -r kind key id owner; do
+  [[ $owner == "$user" && $key == 0x00000000 ]] && keyless["$kind $id"]=1
+done < <({ ipcs -q 2>/dev/null | awk '$1 ~ /^0x/ { print "q", $1, $2, $3 }'
+           ipcs -s 2>/dev/null | awk '$1 ~ /^0x/ { print "s", $1, $2, $3 }'; })
+
+for f in /dev/shm/proclab-"$uid"-* /dev/shm/sem.proclab-"$uid"-* /dev/mqueue/proclab-"$uid"-*; do
+  [[ -e $f || -L $f ]] || continue
+  dead_creator "$f" || continue
+  remove "$f" rm -f -- "$f"
 done
 
-# ipcs -m -p: shmid owner cpid lpid; ipcs -q/-s/-m: key id owner ...
-kinds=(m)
-((sysv_all)) && kinds+=(q s)
-for kind in "${kinds[@]}"; do
-  declare -A cpid=()
-  while read -r id owner c _; do
-    [[ $owner == "$user" ]] && cpid[$id]=$c
-  done < <([[ $kind == m ]] && ipcs -m -p 2>/dev/null | awk 'NF >= 4 && $1 ~ /^[0-9]+$/')
-  while read -r key id owner _; do
-    [[ $owner == "$user" && $key == 0x00000000 ]] || continue
-    if [[ $kind == m ]]; then
-      c=${cpid[$id]:-}
-      [[ -n $c ]] && kill -0 "$c" 2>/dev/null && continue
+for f in /tmp/proclab-"$uid"-*; do
+  [[ -e $f || -L $f ]] || continue
+  dead_creator "$f" || continue
+  # A System V record: the object first, then the record.
+  if [[ -d $f && ! -L $f && ${f##*/} =~ ^proclab-$uid-[0-9]+-(msg|sem)-([0-9]+)-[A-Za-z0-9]{6}$ ]]; then
+    kind=${BASH_REMATCH[1]:0:1} id=${BASH_REMATCH[2]}
+    [[ $kind == m ]] && kind=q
+    if [[ -n ${keyless["$kind $id"]:-} ]]; then
+      remove "System V -$kind id $id (recorded by $f)" ipcrm -"$kind" "$id"
     fi
-    remove "System V -$kind id $id" ipcrm -"$kind" "$id"
-  done < <(ipcs -"$kind" 2>/dev/null | awk '$1 ~ /^0x/')
-  unset cpid
+  fi
+  remove "$f" rm -rf -- "$f"
 done
 ((removed)) || echo "nothing to remove"

@@ -82,7 +82,10 @@ struct shared {                 /* MAP_SHARED: seen by every process */
     atomic_uchar seen[];        /* one per record: how often it arrived */
 };
 
-struct chan { int rfd, wfd; mqd_t mq; int msqid; char name[96]; };
+struct chan {
+    int rfd, wfd; mqd_t mq; int msqid; char name[96];
+    struct lab_sysv_record record;   /* msqid's, for `make clean-ipc` after a kill -9 */
+};
 
 static struct shared *sh;
 static struct chan ch[MAX_PROCS];
@@ -220,9 +223,13 @@ static void fifo_opened(struct chan *c, int expected)
 static void mq_setup(struct chan *c)
 {
     struct mq_attr a = { .mq_maxmsg = 10, .mq_msgsize = sizeof(struct rec) };
-    snprintf(c->name, sizeof c->name, "/proclab-%ld-%ld-pc%ld",
-             (long)getuid(), (long)getpid(), (long)(c - ch));
-    c->mq = mq_open(c->name, O_CREAT | O_EXCL | O_RDWR, 0600, &a);
+    char what[24];
+    snprintf(what, sizeof what, "pc%ld", (long)(c - ch));
+    /* A random part in the name: nobody can create it first to stop us. */
+    do {
+        lab_ipc_name(c->name, sizeof c->name, what);
+        c->mq = mq_open(c->name, O_CREAT | O_EXCL | O_RDWR, 0600, &a);
+    } while (c->mq == (mqd_t)-1 && errno == EEXIST);
     if (c->mq == (mqd_t)-1) {
         c->name[0] = '\0';
         errExit("mq_open");
@@ -252,6 +259,8 @@ static void sysv_setup(struct chan *c)
 {
     if ((c->msqid = msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600)) == -1)
         errExit("msgget");
+    if (lab_sysv_record(&c->record, "msg", c->msqid) == -1)
+        errExit("mkdtemp (the queue's record for make clean-ipc)");
 }
 
 static void sysv_put(struct chan *c, const struct rec *r)
@@ -353,6 +362,7 @@ static void cleanup(void)        /* async-signal-safe: handlers run it */
             unlink(ch[i].name);
         if (T->setup == sysv_setup && ch[i].msqid != -1)
             msgctl(ch[i].msqid, IPC_RMID, NULL);
+        lab_sysv_forget(&ch[i].record);
         ch[i].name[0] = '\0';
         ch[i].msqid = -1;
     }
@@ -578,7 +588,7 @@ int main(int argc, char *argv[])
         errExit("mmap");
     nch = is_static ? (int)C : 1;
     for (int i = 0; i < nch; i++)
-        ch[i] = (struct chan){ -1, -1, (mqd_t)-1, -1, "" };
+        ch[i] = (struct chan){ .rfd = -1, .wfd = -1, .mq = (mqd_t)-1, .msqid = -1 };
     if (signal(SIGINT, on_signal) == SIG_ERR || signal(SIGTERM, on_signal) == SIG_ERR ||
         signal(SIGALRM, on_signal) == SIG_ERR)
         errExit("signal");

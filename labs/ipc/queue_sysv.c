@@ -60,6 +60,7 @@ struct msg {
 #define MSG_SIZE (sizeof(struct msg) - sizeof(long))  /* msgsz excludes mtype */
 
 static int msqid = -1;
+static struct lab_sysv_record record;   /* for `make clean-ipc` after a kill -9 */
 static bool owner = true;       /* false in children: the parent removes it */
 static pid_t pids[MAX_CONSUMERS];
 static int npids;
@@ -93,6 +94,8 @@ static void cleanup(void)
         }
     if (owner && msqid != -1 && msgctl(msqid, IPC_RMID, NULL) == 0)
         msqid = -1;
+    if (owner)
+        lab_sysv_forget(&record);   /* the queue is gone, or beyond our reach */
 }
 
 static void on_signal(int sig)
@@ -277,6 +280,8 @@ int main(int argc, char *argv[])
     if (msqid == -1)
         errExit("msgget");
     atexit(cleanup);
+    if (lab_sysv_record(&record, "msg", msqid) == -1)
+        errExit("mkdtemp (the queue's record for make clean-ipc)");
     setbuf(stdout, NULL);
     printf("queue: msqid %d\n", msqid);
 

@@ -62,6 +62,7 @@ static enum kind kind = NONE;
 static pid_t pids[MAX_PROCS];
 static int nprocs;
 static int semid = -1;
+static struct lab_sysv_record record;   /* semid's, for `make clean-ipc` after a kill -9 */
 static char tmpdir[64], lockpath[96];
 
 _Noreturn static void usage(FILE *out, int status)
@@ -92,6 +93,7 @@ static void cleanup(void)
     }
     if (semid != -1 && semctl(semid, 0, IPC_RMID) == 0)
         semid = -1;
+    lab_sysv_forget(&record);       /* the set is gone, or beyond our reach */
     if (lockpath[0] != '\0' && unlink(lockpath) == 0)
         lockpath[0] = '\0';
     if (tmpdir[0] != '\0' && rmdir(tmpdir) == 0)
@@ -231,6 +233,8 @@ static void setup_lock(struct shared *sh)
     case SYSV_SEM:
         if ((semid = semget(IPC_PRIVATE, 1, IPC_CREAT | IPC_EXCL | 0600)) == -1)
             errExit("semget");
+        if (lab_sysv_record(&record, "sem", semid) == -1)
+            errExit("mkdtemp (the semaphore's record for make clean-ipc)");
         if (semctl(semid, 0, SETVAL, 1) == -1)
             errExit("semctl SETVAL");
         break;
@@ -380,8 +384,9 @@ int main(int argc, char *argv[])
     if (kind == SEM && sem_destroy(&sh->sem) == -1)
         errExit("sem_destroy");
     if (semid != -1 && semctl(semid, 0, IPC_RMID) == -1)
-        errExit("semctl IPC_RMID");
+        errExit("semctl IPC_RMID");         /* atexit: cleanup forgets the record */
     semid = -1;
+    lab_sysv_forget(&record);
     if (lockpath[0] != '\0' && (unlink(lockpath) == -1 || rmdir(tmpdir) == -1))
         errExit("remove %s", lockpath);
     lockpath[0] = tmpdir[0] = '\0';
