@@ -3,11 +3,15 @@
 #include "core/clock.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -111,4 +115,126 @@ int pl_run_capture(const char *path, char *const argv[], char *const envp[],
         return -1;
     }
     return status;
+}
+
+int pl_run_background(const char *path, char *const argv[], volatile int *pidp, int *out_fd)
+{
+    int pfd[2];
+    sigset_t stops, old;
+    if (pipe2(pfd, O_CLOEXEC) == -1)
+        return -1;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stops, &old);
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+            _exit(127);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        pthread_sigmask(SIG_SETMASK, &none, NULL);
+        if (dup2(pfd[1], STDOUT_FILENO) == -1)
+            _exit(127);
+        execv(path, argv);
+        _exit(127);
+    }
+    int saved = errno;
+    if (pid > 0)
+        *pidp = pid;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    close(pfd[1]);
+    if (pid == -1) {
+        close(pfd[0]);
+        errno = saved;
+        return -1;
+    }
+    *out_fd = pfd[0];
+    return 0;
+}
+
+static int read_some(int fd, char *buf, size_t size, size_t *len, uint64_t deadline)
+{
+    for (;;) {
+        uint64_t now = pl_now_ns();
+        if (now >= deadline) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int left = (int)((deadline - now) / 1000000u) + 1;
+        int n = poll(&p, 1, left > 100 ? 100 : left);
+        if (n <= 0)
+            continue;                           /* EINTR or nothing yet */
+        if (*len + 1 >= size) {
+            char sink[256];                     /* full: drop the rest */
+            ssize_t k = read(fd, sink, sizeof sink);
+            if (k == -1 && errno == EINTR)
+                continue;
+            return k <= 0 ? 0 : 1;
+        }
+        ssize_t k = read(fd, buf + *len, size - 1 - *len);
+        if (k == -1 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return 0;                           /* end of file (or error) */
+        *len += (size_t)k;
+        buf[*len] = '\0';
+        return 1;
+    }
+}
+
+const char *pl_read_until_line(int fd, char *buf, size_t size, size_t *len,
+                               const char *prefix, int timeout_ms)
+{
+    uint64_t deadline = pl_now_ns() + (uint64_t)timeout_ms * 1000000u;
+    size_t plen = strlen(prefix);
+    buf[*len] = '\0';
+    for (;;) {
+        for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+            if (strncmp(line, prefix, plen) == 0 && strchr(line, '\n'))
+                return line + plen;
+        int r = read_some(fd, buf, size, len, deadline);
+        if (r <= 0) {
+            if (r == 0)
+                errno = EPIPE;
+            return NULL;
+        }
+    }
+}
+
+void pl_read_rest(int fd, char *buf, size_t size, size_t *len, int timeout_ms)
+{
+    uint64_t deadline = pl_now_ns() + (uint64_t)timeout_ms * 1000000u;
+    while (read_some(fd, buf, size, len, deadline) == 1)
+        ;
+}
+
+int pl_stop_child(int pid, int sig, int timeout_ms)
+{
+    int status;
+    uint64_t deadline = pl_now_ns() + (uint64_t)timeout_ms * 1000000u;
+    if (kill(pid, sig) == -1 && errno != ESRCH)
+        return -1;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return status;
+        if (r == -1 && errno != EINTR)
+            return -1;
+        if (pl_now_ns() >= deadline) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) == -1)
+                if (errno != EINTR)
+                    return -1;
+            return status;
+        }
+        struct timespec ts = { 0, 2000000 };
+        nanosleep(&ts, NULL);
+    }
 }

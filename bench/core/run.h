@@ -23,6 +23,28 @@ int pl_self_dir(char *buf, size_t size);
 int pl_run_capture(const char *path, char *const argv[], char *const envp[],
                    char *out, size_t out_size, int timeout_ms);
 
+/* A program that runs beside the benchmark (a server): fork + exec with its
+ * stdout on a pipe (*out_fd, close-on-exec in us), dying with us
+ * (PR_SET_PDEATHSIG SIGTERM, getppid checked), SIGINT/SIGTERM/SIGPIPE
+ * default and nothing blocked in it.  *pid is stored before any stop
+ * signal can be delivered (they are held across fork), so a handler that
+ * kills stored pids never misses it.  0, or -1 with errno. */
+int pl_run_background(const char *path, char *const argv[], volatile int *pid, int *out_fd);
+
+/* Read from fd, appending to buf (NUL-terminated, len in *len), until a
+ * line starting with prefix is complete or timeout_ms passes.  Returns a
+ * pointer to that line's text after the prefix, or NULL (EOF, timeout:
+ * errno ETIMEDOUT, or an error). */
+const char *pl_read_until_line(int fd, char *buf, size_t size, size_t *len,
+                               const char *prefix, int timeout_ms);
+
+/* Read fd to end of file (at most timeout_ms), appending to buf. */
+void pl_read_rest(int fd, char *buf, size_t size, size_t *len, int timeout_ms);
+
+/* Send sig to pid, wait up to timeout_ms for it to exit, else SIGKILL; reap.
+ * Returns its wait status, or -1 with errno. */
+int pl_stop_child(int pid, int sig, int timeout_ms);
+
 #ifdef __cplusplus
 }
 #endif

@@ -113,7 +113,8 @@ PY
     run pgrep -P "$pid"
     assert_success            # the pool's workers are running
     kill -INT "$pid"
-    run wait "$pid"
-    [ "$status" -eq 130 ]
+    rc=0
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 130 ]
     # teardown's leak check: no bench_pool process left in this session
 }
