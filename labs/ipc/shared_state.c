@@ -6,7 +6,7 @@
  * seen by the parent each time:
  *   anon   mmap(MAP_SHARED | MAP_ANONYMOUS) before fork: no name, no fd;
  *          only descendants can have it
- *   shm    shm_open("/proclab-UID-PID-state"): a file in /dev/shm that any
+ *   shm    shm_open("/proclab-UID-PID-RAND-state"): a file in /dev/shm that any
  *          process may open by name (multiprocessing.shared_memory); it
  *          outlives every process until shm_unlink
  *   memfd  memfd_create: an fd to anonymous memory; the child inherits the
@@ -15,6 +15,8 @@
  *          file in /dev/shm, unlinked at once and mapped by its fd)
  *
  * The pitfalls:
+ *   - --via private maps MAP_PRIVATE: fork copies such pages on write like
+ *     any other memory, so the parent still sees its zeros (exit 1);
  *   - a named object is left in /dev/shm by a crash; this lab creates it
  *     O_EXCL, 0600, and unlinks it at exit and on SIGINT/SIGTERM;
  *   - false sharing (--layout): two processes each increment their own
@@ -29,9 +31,10 @@
  * Try:
  *   ./shared_state --via shm --hold-ms 2000 & sleep 0.5; ls -l /dev/shm; wait
  *   ./shared_state --via memfd
+ *   ./shared_state --via private        # MAP_PRIVATE: the parent sees nothing
  *   ./shared_state --layout packed; ./shared_state --layout padded
  *
- * Usage: shared_state [--via anon|shm|memfd | --layout packed|padded] [-i ITERS] [--hold-ms MS]
+ * Usage: shared_state [--via anon|private|shm|memfd | --layout packed|padded] [-i ITERS] [--hold-ms MS]
  * Python: multiprocessing.Value('l'), Array('l', 8), shared_memory.SharedMemory(create=True)
  *         with close() and unlink()
  */
@@ -55,9 +58,10 @@ static pid_t kids[2];
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--via anon|shm|memfd | --layout packed|padded] [-i ITERS] [--hold-ms MS]\n"
+            "Usage: %s [--via anon|private|shm|memfd | --layout packed|padded] [-i ITERS] [--hold-ms MS]\n"
             "Share a counter and an array with a child, or show false sharing.\n"
-            "      --via KIND       anon (default), shm (named, /dev/shm) or memfd\n"
+            "      --via KIND       anon (default), shm (named, /dev/shm) or memfd; private\n"
+            "                       (MAP_PRIVATE) shows the pitfall: nothing is shared\n"
             "      --layout KIND    false sharing: two counters packed in one cache line,\n"
             "                       or padded to separate 64-byte lines\n"
             "  -i, --iters N        increments per process with --layout (1..1000000000,\n"
@@ -141,7 +145,18 @@ static void child_writes(struct state *s)
 
 static bool exists(const char *path) { return access(path, F_OK) == 0; }
 
-static void share(const char *via, long hold_ms)
+/* Give the object its size with the memory reserved now: ftruncate alone
+ * makes a sparse file, and with /dev/shm full the first store into the
+ * mapping would die of SIGBUS.  posix_fallocate says ENOSPC instead. */
+static void reserve(int fd, size_t size)
+{
+    int rc = posix_fallocate(fd, 0, (off_t)size);
+    if (rc != 0)
+        errExitEN(rc, "posix_fallocate %zu bytes (is /dev/shm full?)", size);
+}
+
+/* Returns false when the parent did not see the child's writes. */
+static bool share(const char *via, long hold_ms)
 {
     struct state *s;
     int fd = -1;
@@ -152,16 +167,23 @@ static void share(const char *via, long hold_ms)
         if (s == MAP_FAILED)
             errExit("mmap");
         printf("anon: mmap(MAP_SHARED | MAP_ANONYMOUS), inherited by fork\n");
+    } else if (strcmp(via, "private") == 0) {     /* the pitfall */
+        s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (s == MAP_FAILED)
+            errExit("mmap");
+        printf("private: mmap(MAP_PRIVATE | MAP_ANONYMOUS): fork copies it on write\n");
     } else if (strcmp(via, "shm") == 0) {
-        snprintf(shm_name, sizeof shm_name, "/proclab-%ld-%ld-state", (long)getuid(), (long)getpid());
-        snprintf(path, sizeof path, "/dev/shm%s", shm_name);
-        fd = shm_open(shm_name, O_CREAT | O_EXCL | O_RDWR, 0600);
+        /* The random part of the name keeps anyone from taking it first. */
+        do {
+            lab_ipc_name(shm_name, sizeof shm_name, "state");
+            fd = shm_open(shm_name, O_CREAT | O_EXCL | O_RDWR, 0600);
+        } while (fd == -1 && errno == EEXIST);
         if (fd == -1) {
             shm_name[0] = '\0';  /* not ours to unlink */
             errExit("shm_open");
         }
-        if (ftruncate(fd, sizeof *s) == -1)
-            errExit("ftruncate");
+        snprintf(path, sizeof path, "/dev/shm%s", shm_name);
+        reserve(fd, sizeof *s);
         s = map_fd(fd, sizeof *s);
         printf("shm: shm_open(O_CREAT | O_EXCL, 0600): %s exists: %s\n", path,
                exists(path) ? "yes" : "no");
@@ -169,12 +191,13 @@ static void share(const char *via, long hold_ms)
         fd = memfd_create("proclab-state", 0);  /* no MFD_CLOEXEC: fork keeps fds anyway */
         if (fd == -1)
             errExit("memfd_create");
-        if (ftruncate(fd, sizeof *s) == -1)
-            errExit("ftruncate");
+        reserve(fd, sizeof *s);
         s = map_fd(fd, sizeof *s);
         printf("memfd: memfd_create gave fd %d; the child maps that fd itself\n", fd);
     }
 
+    char name[sizeof shm_name];
+    snprintf(name, sizeof name, "%s", shm_name);    /* the child clears shm_name */
     pid_t pid = spawn();
     if (pid == 0) {
         if (fd != -1) {         /* shm and memfd: map it anew in the child */
@@ -182,8 +205,6 @@ static void share(const char *via, long hold_ms)
                 err_exit("munmap");
             if (strcmp(via, "shm") == 0) {    /* a name anyone could open */
                 close(fd);
-                char name[64];
-                snprintf(name, sizeof name, "/proclab-%ld-%ld-state", (long)getuid(), (long)getppid());
                 if ((fd = shm_open(name, O_RDWR, 0)) == -1)
                     err_exit("child: shm_open %s", name);
                 printf("child %ld: shm_open(\"%s\", O_RDWR) by name\n", (long)getpid(), name);
@@ -207,6 +228,9 @@ static void share(const char *via, long hold_ms)
     for (int i = 0; i < NARRAY; i++)
         printf(i ? " %ld" : "%ld", s->array[i]);
     printf("]\n");
+    bool seen = s->counter != 0;
+    if (!seen)
+        printf("parent: the child's writes went to its own copy of the pages\n");
     sleep_ms(hold_ms);
     if (munmap(s, sizeof *s) == -1 || (fd != -1 && close(fd) == -1))
         errExit("munmap/close");
@@ -216,6 +240,7 @@ static void share(const char *via, long hold_ms)
         shm_name[0] = '\0';
         printf("shm: after shm_unlink: %s exists: %s\n", path, exists(path) ? "yes" : "no");
     }
+    return seen;
 }
 
 static void bump(volatile long *c, long iters)
@@ -282,8 +307,9 @@ int main(int argc, char *argv[])
         usageErr("unexpected argument '%s'", argv[optind]);
     if (via && layout)
         usageErr("--via and --layout are two different demos: pick one");
-    if (via && strcmp(via, "anon") && strcmp(via, "shm") && strcmp(via, "memfd"))
-        usageErr("--via: '%s' is not anon, shm or memfd", via);
+    if (via && strcmp(via, "anon") && strcmp(via, "private") && strcmp(via, "shm") &&
+        strcmp(via, "memfd"))
+        usageErr("--via: '%s' is not anon, private, shm or memfd", via);
     if (layout && strcmp(layout, "packed") && strcmp(layout, "padded"))
         usageErr("--layout: '%s' is not packed or padded", layout);
 
@@ -292,7 +318,7 @@ int main(int argc, char *argv[])
     atexit(cleanup);
     if (layout)
         false_sharing(strcmp(layout, "packed") == 0, iters);
-    else
-        share(via ? via : "anon", hold_ms);
+    else if (!share(via ? via : "anon", hold_ms))
+        return EXIT_FAILURE;
     return EXIT_SUCCESS;
 }

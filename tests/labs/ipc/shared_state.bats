@@ -80,13 +80,13 @@ OUT
 @test "shared_state --help exits 0 and shows usage" {
     run shared_state --help
     assert_success
-    assert_line --index 0 "Usage: shared_state [--via anon|shm|memfd | --layout packed|padded] [-i ITERS] [--hold-ms MS]"
+    assert_line --index 0 "Usage: shared_state [--via anon|private|shm|memfd | --layout packed|padded] [-i ITERS] [--hold-ms MS]"
 }
 
 @test "shared_state: bad arguments exit 2 with a message" {
     run --separate-stderr shared_state --via sysv
     assert_failure 2
-    [[ $stderr == *"--via: 'sysv' is not anon, shm or memfd"* ]]
+    [[ $stderr == *"--via: 'sysv' is not anon, private, shm or memfd"* ]]
     run --separate-stderr shared_state --layout tight
     assert_failure 2
     [[ $stderr == *"--layout: 'tight' is not packed or padded"* ]]
@@ -101,4 +101,12 @@ OUT
     run --separate-stderr shared_state extra
     assert_failure 2
     [[ $stderr == *"unexpected argument 'extra'"* ]]
+}
+
+@test "shared_state --via private: MAP_PRIVATE is copied on write; the parent sees its zeros, exit 1" {
+    run_bounded 10 shared_state --via private
+    assert_failure 1
+    assert_line --regexp '^child [0-9]+: counter \+= 1000, array\[i\] = i\*i$'
+    assert_line "parent: counter=0 array=[0 0 0 0 0 0 0 0]"
+    assert_line "parent: the child's writes went to its own copy of the pages"
 }
