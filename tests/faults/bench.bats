@@ -27,7 +27,16 @@ state() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || true; }
         [[ -n $kids ]] || { echo "$m: no partner appeared"; false; }
         partner[$m]=$kids
     done
-    sleep 0.3                            # into the timed loop: the partner blocks
+    # Into the timed loop, where the partner blocks.  The System V queue
+    # must have carried a message (its last sender and receiver are how we
+    # find it to remove it below: it has no creator pid).
+    q="${bench[sysv_mq]} ${partner[sysv_mq]}"
+    for _ in $(seq 250); do
+        awk -v p=" $q " 'NR > 1 && (index(p, " " $6 " ") || index(p, " " $7 " ")) { f = 1 } END { exit !f }' \
+            /proc/sysvipc/msg && break
+        sleep 0.02
+    done
+    sleep 0.3
     for m in "${!bench[@]}"; do kill -KILL "${bench[$m]}"; done
     for m in "${!bench[@]}"; do wait "${bench[$m]}" || true; done
     for m in "${!partner[@]}"; do        # each partner ends (a zombie until init reaps it)
