@@ -28,9 +28,14 @@
  * Try:
  *   ./event --via futex -n 4
  *   ./event --via eventfd -d 500
+ *   ./event --via eventfd --eventfd-read   # read() takes the event: one True
  *   ./event --via futex --private-futex -t 1000
  *
- * Usage: event [--via cond|eventfd|futex] [--private-futex] [-n WAITERS] [-d DELAY_MS] [-t TIMEOUT_MS]
+ * With --eventfd-read the eventfd waiters read() the counter instead of
+ * poll()ing it: the first takes the event (the counter drops to 0) and the
+ * others wait to their timeout, False (exit 1): a counter is not a flag.
+ *
+ * Usage: event [--via cond|eventfd|futex] [--private-futex | --eventfd-read] [-n WAITERS] [-d DELAY_MS] [-t TIMEOUT_MS]
  * Python: multiprocessing.Event(): set(), clear(), is_set(), wait(timeout)
  */
 #include "../lab.h"
@@ -59,13 +64,14 @@ struct shared {                 /* one MAP_SHARED page, seen by every process */
 
 static enum via via = VIA_COND;
 static bool private_futex;
+static bool waiters_read;       /* --eventfd-read: wait consumes the counter */
 static struct shared *sh;
 static int efd = -1;
 
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--via cond|eventfd|futex] [--private-futex] [-n WAITERS] [-d DELAY_MS] [-t TIMEOUT_MS]\n"
+            "Usage: %s [--via cond|eventfd|futex] [--private-futex | --eventfd-read] [-n WAITERS] [-d DELAY_MS] [-t TIMEOUT_MS]\n"
             "WAITERS processes wait(TIMEOUT) on one event; the parent sets it after DELAY.\n"
             "      --via KIND       cond (default), eventfd or futex\n"
             "      --private-futex  with --via futex: add FUTEX_PRIVATE_FLAG (the wake is lost)\n"
@@ -152,6 +158,22 @@ static bool event_wait(long timeout_ms, bool *timed_out)
     long long deadline = now_ns() + timeout_ms * 1000000LL;
     struct timespec abs = { deadline / 1000000000LL, deadline % 1000000000LL };
     *timed_out = false;
+    if (via == VIA_EVENTFD && waiters_read) {  /* the pitfall: read() takes it */
+        for (;;) {
+            uint64_t count;
+            if (read(efd, &count, sizeof count) == sizeof count)
+                return true;        /* mine, and now 0 for everyone else */
+            if (errno != EAGAIN && errno != EINTR) err_exit("read eventfd");
+            long long left = deadline - now_ns();
+            if (left <= 0) {
+                *timed_out = true;
+                return false;
+            }
+            struct pollfd p = { .fd = efd, .events = POLLIN };
+            if (poll(&p, 1, (int)((left + 999999) / 1000000)) == -1 && errno != EINTR)
+                err_exit("poll");
+        }
+    }
     if (via == VIA_COND) {
         lock();
         while (!sh->flag && !*timed_out) {  /* while: wake-ups can be spurious */
@@ -229,6 +251,7 @@ int main(int argc, char *argv[])
     static const struct option options[] = {
         { "via", required_argument, NULL, 'v' },
         { "private-futex", no_argument, NULL, 'P' },
+        { "eventfd-read", no_argument, NULL, 'R' },
         { "waiters", required_argument, NULL, 'n' },
         { "delay", required_argument, NULL, 'd' },
         { "timeout", required_argument, NULL, 't' },
@@ -248,6 +271,7 @@ int main(int argc, char *argv[])
             if (via > VIA_FUTEX) usageErr("--via: '%s' is not cond, eventfd or futex", optarg);
             break;
         case 'P': private_futex = true; break;
+        case 'R': waiters_read = true; break;
         case 'n': waiters = parse_long("--waiters", optarg, 1, MAX_WAITERS); break;
         case 'd': delay = parse_long("--delay", optarg, 0, 60000); break;
         case 't': timeout = parse_long("--timeout", optarg, 1, 60000); break;
@@ -259,11 +283,14 @@ int main(int argc, char *argv[])
         usageErr("unexpected argument '%s'", argv[optind]);
     if (private_futex && via != VIA_FUTEX)
         usageErr("--private-futex needs --via futex");
+    if (waiters_read && via != VIA_EVENTFD)
+        usageErr("--eventfd-read needs --via eventfd");
 
     setbuf(stdout, NULL);
     setup();
     printf("event via %s%s: %ld waiters, set after %ld ms, wait timeout %ld ms\n",
-           via_names[via], private_futex ? " (FUTEX_PRIVATE_FLAG)" : "", waiters, delay, timeout);
+           via_names[via], private_futex ? " (FUTEX_PRIVATE_FLAG)" : waiters_read ? " (read)" : "",
+           waiters, delay, timeout);
     probe("unset:");
     for (int i = 0; i < waiters; i++) {
         if ((pids[i] = lab_fork_guarded()) == -1) errExit("fork");   /* dies with us */

@@ -73,7 +73,7 @@ check_event_via() {
 @test "event --help exits 0 and shows usage" {
     run event --help
     assert_success
-    assert_line --index 0 "Usage: event [--via cond|eventfd|futex] [--private-futex] [-n WAITERS] [-d DELAY_MS] [-t TIMEOUT_MS]"
+    assert_line --index 0 "Usage: event [--via cond|eventfd|futex] [--private-futex | --eventfd-read] [-n WAITERS] [-d DELAY_MS] [-t TIMEOUT_MS]"
 }
 
 @test "event: bad arguments exit 2 with a message" {
@@ -94,4 +94,16 @@ check_event_via() {
     run --separate-stderr event extra
     assert_failure 2
     [[ $stderr == *"unexpected argument 'extra'"* ]]
+}
+
+@test "event --via eventfd --eventfd-read: read() takes the counter: one waiter gets True, the others time out, set: is False" {
+    run_bounded 10 event --via eventfd --eventfd-read -n 3 -d 50 -t 300
+    assert_failure 1
+    assert_line --index 0 "event via eventfd (read): 3 waiters, set after 50 ms, wait timeout 300 ms"
+    [ "$(grep -c '^waiter [0-9]: wait(timeout=300 ms) -> True' <<<"$output")" -eq 1 ]
+    [ "$(grep -c '^waiter [0-9]: wait(timeout=300 ms) -> False .*timed out' <<<"$output")" -eq 2 ]
+    assert_line --regexp '^set: +wait\(timeout=[0-9]+ ms\) -> False after [0-9]+ ms$'
+    run --separate-stderr event --via futex --eventfd-read
+    assert_failure 2
+    [[ $stderr == *"--eventfd-read needs --via eventfd"* ]]
 }
