@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The summaries' numbers checked against the JSON they come from: a small
-# synthetic run with known times goes through scripts/families/FAMILY/
+# synthetic run with known times (three repetitions and their aggregates,
+# as Google Benchmark writes them) goes through scripts/families/FAMILY/
 # summary.py, and every ratio it prints is recomputed here straight from
 # the JSON (not through scripts/lib/results.py), direction included: the
 # numbers are chosen so that a ratio printed upside down, or two columns
@@ -24,13 +25,26 @@ import json, os, re, subprocess, sys
 fam, run, script = sys.argv[1:4]
 spec = {}
 exec(os.fdopen(3).read(), spec)
+# Three repetitions of each (median = the given time, mean and CPU time
+# off by amounts not proportional to it, so a summary that read either
+# would print other ratios) and Google Benchmark's aggregates.
 benchmarks, ns, counters = [], {}, {}
 for name, real_ns, extra in spec["BENCH"]:
-    e = {"name": name + "/real_time", "run_name": name + "/real_time", "run_type": "iteration",
-         "repetitions": 1, "repetition_index": 0, "threads": 1, "iterations": 1000,
-         "real_time": real_ns, "cpu_time": real_ns, "time_unit": "ns"}
-    e.update(extra)
-    benchmarks.append(e)
+    full = name + "/repeats:3/real_time"
+    d = 0.2 * real_ns + 50
+    times = [real_ns - d, real_ns, real_ns + 5 * d]
+    def entry(kind, t, **more):
+        e = {"name": full, "run_name": full, "run_type": kind, "repetitions": 3,
+             "threads": 1, "iterations": 1000, "real_time": t,
+             "cpu_time": 0.5 * t + 1000, "time_unit": "ns"}
+        e.update(more)
+        e.update(extra)
+        return e
+    for i, t in enumerate(times):
+        benchmarks.append(entry("iteration", t, repetition_index=i))
+    for agg, t in (("mean", sum(times) / 3), ("median", real_ns), ("stddev", 3 * d), ("cv", 0.1)):
+        benchmarks.append(entry("aggregate", t, aggregate_name=agg,
+                                name=full + "_" + agg))
     ns[name], counters[name] = real_ns, extra
 json.dump({"context": spec.get("CONTEXT", {}), "benchmarks": benchmarks},
           open(os.path.join(run, fam + ".json"), "w"))
