@@ -10,7 +10,7 @@
  *               ones in FIFO order (Python's Queue has no priorities).
  *   shutdown    producers finish, then the parent puts one sentinel per
  *               consumer: each consumer stops at the first one it gets.
- * The queue is a named object (/proclab-UID-PID-q, O_CREAT|O_EXCL, 0600):
+ * The queue is a named object (/proclab-UID-PID-RAND-q, O_CREAT|O_EXCL, 0600):
  * it outlives every process until mq_unlink, so this lab unlinks it on every
  * exit path, SIGINT and SIGTERM included.
  *
@@ -272,10 +272,13 @@ int main(int argc, char *argv[])
     /* 10 is the default msg_max for unprivileged users
      * (/proc/sys/fs/mqueue/msg_max): a larger mq_maxmsg gets EINVAL. */
     struct mq_attr attr = { .mq_maxmsg = maxmsg, .mq_msgsize = sizeof(struct msg) };
-    snprintf(qname, sizeof qname, "/proclab-%ld-%ld-q", (long)getuid(), (long)getpid());
     if (signal(SIGINT, on_signal) == SIG_ERR || signal(SIGTERM, on_signal) == SIG_ERR)
         errExit("signal");
-    mqd_t q = mq_open(qname, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+    mqd_t q;
+    do {        /* a random part in the name: nobody can take it first */
+        lab_ipc_name(qname, sizeof qname, "q");
+        q = mq_open(qname, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+    } while (q == (mqd_t)-1 && errno == EEXIST);
     if (q == (mqd_t)-1) {
         int saved = errno;
         qname[0] = '\0';        /* not ours: do not unlink someone else's */

@@ -6,7 +6,7 @@
  * count of the processes inside, and the largest value it reached, check it.
  *   --kind unnamed   sem_init(pshared=1) in MAP_SHARED memory: only related
  *                    processes (that inherit the mapping) can use it
- *   --kind named     sem_open("/proclab-UID-PID-sem", O_CREAT|O_EXCL, 0600):
+ *   --kind named     sem_open("/proclab-UID-PID-RAND-sem", O_CREAT|O_EXCL, 0600):
  *                    any process that knows the name; it lives in /dev/shm
  *                    until sem_unlink, so this lab unlinks it on every path,
  *                    Ctrl-C included
@@ -257,8 +257,10 @@ int main(int argc, char *argv[])
 
     if (use_sem && named) {
         char name[64];
-        snprintf(name, sizeof name, "/proclab-%ld-%ld-sem", (long)getuid(), (long)getpid());
-        sem = sem_open(name, O_CREAT | O_EXCL, 0600, (unsigned)slots);
+        do {    /* a random part in the name: nobody can take it first */
+            lab_ipc_name(name, sizeof name, "sem");
+            sem = sem_open(name, O_CREAT | O_EXCL, 0600, (unsigned)slots);
+        } while (sem == SEM_FAILED && errno == EEXIST);
         if (sem == SEM_FAILED)
             errExit("sem_open %s", name);
         strcpy(sem_name, name);

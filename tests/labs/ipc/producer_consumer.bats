@@ -56,7 +56,7 @@ interrupt() {  # via signal: start a long run, signal it, expect it to die of it
     assert_success
     run wait "$pid"
     [ "$status" -eq "$3" ]
-    [ ! -e "/dev/mqueue/proclab-$(id -u)-$pid-pc0" ]
+    ! compgen -G "/dev/mqueue/proclab-$(id -u)-$pid-*" >/dev/null
     [ -z "$(find /tmp -maxdepth 1 -name "proclab-$(id -u)-$pid-*")" ]
 }
 

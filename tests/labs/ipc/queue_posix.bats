@@ -7,7 +7,7 @@ load '../../helpers/common'
 setup() { _common_setup; }
 teardown() { _common_teardown; }
 
-no_pids() { sed -E 's/proclab-[0-9]+-[0-9]+-q/proclab-UID-PID-q/' <<<"$output"; }
+no_pids() { sed -E 's/proclab-[0-9]+-[0-9]+-[0-9a-f]{8}-q/proclab-UID-PID-RAND-q/' <<<"$output"; }
 
 @test "queue_posix: 3 producers, 3 consumers: every item arrives once, one sentinel each" {
     run_bounded 20 queue_posix -p 3 -c 3 -n 500 -m 10
@@ -24,7 +24,7 @@ no_pids() { sed -E 's/proclab-[0-9]+-[0-9]+-q/proclab-UID-PID-q/' <<<"$output"; 
     assert_success
     run no_pids
     assert_output - <<'OUT'
-queue /proclab-UID-PID-q: mq_maxmsg=3 mq_msgsize=12
+queue /proclab-UID-PID-RAND-q: mq_maxmsg=3 mq_msgsize=12
 put 1: ok
 put 2: ok
 put 3: ok
@@ -63,14 +63,14 @@ OUT
     pid=$!
     sleep 0.5
     if mountpoint -q /dev/mqueue; then    # the name exists mid-run
-        [ -e "/dev/mqueue/proclab-$(id -u)-$pid-q" ]
+        compgen -G "/dev/mqueue/proclab-$(id -u)-$pid-????????-q" >/dev/null
     fi
     kill -INT "$pid"
     run_bounded 10 bash -c "while kill -0 $pid 2>/dev/null; do sleep 0.05; done"
     assert_success
     run wait "$pid"
     [ "$status" -eq 130 ]
-    [ ! -e "/dev/mqueue/proclab-$(id -u)-$pid-q" ]
+    ! compgen -G "/dev/mqueue/proclab-$(id -u)-$pid-*" >/dev/null
 }
 
 @test "queue_posix: SIGTERM during --demo full leaves nothing behind" {

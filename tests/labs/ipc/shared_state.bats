@@ -7,7 +7,7 @@ load '../../helpers/common'
 setup() { _common_setup; }
 teardown() { _common_teardown; }
 
-no_pids() { sed -E 's/child [0-9]+/child PID/; s/proclab-[0-9]+-[0-9]+-state/proclab-UID-PID-state/g' <<<"$output"; }
+no_pids() { sed -E 's/child [0-9]+/child PID/; s/proclab-[0-9]+-[0-9]+-[0-9a-f]{8}-state/proclab-UID-PID-RAND-state/g' <<<"$output"; }
 
 @test "shared_state --via anon: the parent sees the child's writes" {
     run_bounded 10 shared_state
@@ -25,11 +25,11 @@ OUT
     assert_success
     run no_pids
     assert_output - <<'OUT'
-shm: shm_open(O_CREAT | O_EXCL, 0600): /dev/shm/proclab-UID-PID-state exists: yes
-child PID: shm_open("/proclab-UID-PID-state", O_RDWR) by name
+shm: shm_open(O_CREAT | O_EXCL, 0600): /dev/shm/proclab-UID-PID-RAND-state exists: yes
+child PID: shm_open("/proclab-UID-PID-RAND-state", O_RDWR) by name
 child PID: counter += 1000, array[i] = i*i
 parent: counter=1000 array=[0 1 4 9 16 25 36 49]
-shm: after shm_unlink: /dev/shm/proclab-UID-PID-state exists: no
+shm: after shm_unlink: /dev/shm/proclab-UID-PID-RAND-state exists: no
 OUT
 }
 
@@ -44,7 +44,7 @@ OUT
     shared_state --via shm --hold-ms 5000 >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
     pid=$!
     sleep 0.5
-    name=/dev/shm/proclab-$(id -u)-$pid-state
+    name=$(compgen -G "/dev/shm/proclab-$(id -u)-$pid-????????-state")   # RAND: 8 hex digits
     [ -e "$name" ]
     [ "$(stat -c %a "$name")" = 600 ]
     kill -INT "$pid"
