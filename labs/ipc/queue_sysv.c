@@ -47,7 +47,7 @@
 #define MAX_CONSUMERS 16
 #define RUN_LIMIT_S 30          /* no wait in this lab is longer */
 #define IN_FLIGHT 256           /* 2 x 256 x 16 bytes < msg_qbytes 16384 */
-#define SEND_LIMIT_S 2          /* no msgsnd here blocks that long unless stuck */
+#define SEND_LIMIT_S 1          /* no msgsnd here blocks that long unless stuck */
 #define T_WORK 1
 #define T_RESULT 2
 #define T_CONSUMER(k) (10L + (k))

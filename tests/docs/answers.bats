@@ -47,7 +47,7 @@ answers() {
     fi
 }
 
-@test "docs/answers: the counting sees a missing and a misnumbered answer" {
+@test "docs/answers: the counting sees a missing and a misnumbered answer; teachers.md links the answers, each answers page its lab page" {
     mkdir -p "$BATS_TEST_TMPDIR/labs"
     printf '# x\n\n## Questions\n\n1. One?\n2. Two,\n   still two?\n3. Three?\n\n## Next\n\n4. not a question\n' \
         >"$BATS_TEST_TMPDIR/labs/x.md"
@@ -56,9 +56,6 @@ answers() {
     [ "$(answers "$BATS_TEST_TMPDIR/a.md")" = "2 0 2" ]
     printf '## 1. a\nprompt> true\n## 2. b\n   no command\n## 3. c\nprompt> x\n' >"$BATS_TEST_TMPDIR/a.md"
     [ "$(answers "$BATS_TEST_TMPDIR/a.md")" = "3 1 2" ]
-}
-
-@test "docs/teachers.md links the answers, and every answers page names its lab page" {
     grep -q '(answers/)' "$PROCLAB_ROOT/docs/teachers.md"
     local f name
     for f in "$PROCLAB_ROOT"/docs/answers/*.md; do

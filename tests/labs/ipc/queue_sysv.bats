@@ -104,6 +104,6 @@ OUT
     run_bounded 20 queue_sysv --in-flight 100000 -n 100000
     assert_failure 3
     assert_output --partial "deadlock: msgsnd type"
-    assert_output --partial "blocked for 2 s: the queue is full"
+    assert_output --partial "blocked for 1 s: the queue is full"
     refute_output --partial "total:"
 }

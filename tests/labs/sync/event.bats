@@ -97,11 +97,11 @@ check_event_via() {
 }
 
 @test "event --via eventfd --eventfd-read: read() takes the counter: one waiter gets True, the others time out, set: is False" {
-    run_bounded 10 event --via eventfd --eventfd-read -n 3 -d 50 -t 300
+    run_bounded 10 event --via eventfd --eventfd-read -n 3 -d 20 -t 200
     assert_failure 1
-    assert_line --index 0 "event via eventfd (read): 3 waiters, set after 50 ms, wait timeout 300 ms"
-    [ "$(grep -c '^waiter [0-9]: wait(timeout=300 ms) -> True' <<<"$output")" -eq 1 ]
-    [ "$(grep -c '^waiter [0-9]: wait(timeout=300 ms) -> False .*timed out' <<<"$output")" -eq 2 ]
+    assert_line --index 0 "event via eventfd (read): 3 waiters, set after 20 ms, wait timeout 200 ms"
+    [ "$(grep -c "^waiter [0-9]: wait(timeout=200 ms) -> True" <<<"$output")" -eq 1 ]
+    [ "$(grep -c "^waiter [0-9]: wait(timeout=200 ms) -> False .*timed out" <<<"$output")" -eq 2 ]
     assert_line --regexp '^set: +wait\(timeout=[0-9]+ ms\) -> False after [0-9]+ ms$'
     run --separate-stderr event --via futex --eventfd-read
     assert_failure 2
