@@ -40,10 +40,8 @@
 #include <functional>
 #include <initializer_list>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -221,27 +219,50 @@ private:
 
 // Ends the run when it has lasted too long: SIGTERM to the whole process
 // (every family cleans up on SIGTERM and dies of it), SIGKILL 10 s later if
-// that did not end it.  A thread of its own, with every signal blocked so
-// that Ctrl-C still reaches the main thread.
-inline void start_time_limit(const char *prog, long seconds)
+// that did not end it.  A POSIX timer with a real-time signal, not a
+// thread: no thread to start (it could fail under RLIMIT_NPROC), nothing
+// inherited by the children a benchmark forks (timers are not).
+inline char time_limit_message[200];
+inline timer_t time_limit_timer;
+
+inline void on_time_limit(int)
 {
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    std::string name = prog;
-    std::thread([name, seconds] {
-        struct timespec t = {seconds, 0};
-        while (nanosleep(&t, &t) == -1 && errno == EINTR)
-            ;
-        std::fprintf(stderr, "%s: time limit of %ld s reached (--time-limit); stopping\n",
-                     name.c_str(), seconds);
+    static volatile sig_atomic_t fired = 0;
+    int saved = errno;
+    if (fired++ == 0) {
+        ssize_t ignored = write(STDERR_FILENO, time_limit_message, std::strlen(time_limit_message));
+        (void)ignored;
+        struct itimerspec again = {{0, 0}, {10, 0}};
+        timer_settime(time_limit_timer, 0, &again, nullptr);
         kill(getpid(), SIGTERM);
-        t = {10, 0};
-        while (nanosleep(&t, &t) == -1 && errno == EINTR)
-            ;
+    } else {
         kill(getpid(), SIGKILL);
-    }).detach();
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    }
+    errno = saved;
+}
+
+// 0, or -1 with a message: no bound could be set.
+inline int start_time_limit(const char *prog, long seconds)
+{
+    std::snprintf(time_limit_message, sizeof time_limit_message,
+                  "%s: time limit of %ld s reached (--time-limit); stopping\n", prog, seconds);
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_time_limit;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    struct sigevent ev;
+    std::memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGRTMIN + 1;
+    struct itimerspec when = {{0, 0}, {seconds, 0}};
+    if (sigaction(SIGRTMIN + 1, &sa, nullptr) == -1 ||
+        timer_create(CLOCK_MONOTONIC, &ev, &time_limit_timer) == -1 ||
+        timer_settime(time_limit_timer, 0, &when, nullptr) == -1) {
+        std::fprintf(stderr, "%s: cannot set the time limit: %s\n", prog, std::strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 } // namespace pl_gbench_detail
@@ -373,9 +394,10 @@ inline int pl_gbench_main(int argc, char **argv, const char *family,
     benchmark::AddCustomContext("proclab_family", family);
     benchmark::AddCustomContext("proclab_suite", suite == pl_suite::full ? "full" : "quick");
     register_benchmarks(suite);
-    if (!list_only)
-        d::start_time_limit(prog, time_limit ? time_limit
-                                             : full ? d::full_time_limit : d::quick_time_limit);
+    if (!list_only && d::start_time_limit(prog, time_limit ? time_limit
+                                                           : full ? d::full_time_limit
+                                                                  : d::quick_time_limit) == -1)
+        return 1;
     d::error_watch watch(benchmark::CreateDefaultDisplayReporter(), aggregates_only);
     size_t matched = benchmark::RunSpecifiedBenchmarks(&watch);
     benchmark::Shutdown();
