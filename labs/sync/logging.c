@@ -27,15 +27,16 @@
  * Try:
  *   ./logging --mode append -p 4 -l 25000
  *   ./logging --mode stdio -B 6000 -l 500
- *   ./logging --mode logger -o log.txt; head -3 log.txt
+ *   ./logging --mode logger -o log.txt --overwrite; head -3 log.txt
  *
- * Usage: logging [--mode stdio|append|logger] [-p PROCS] [-l LINES] [-B LINE_BYTES] [--buffer BYTES] [-o PATH]
+ * Usage: logging [--mode stdio|append|logger] [-p PROCS] [-l LINES] [-B LINE_BYTES] [--buffer BYTES] [-o PATH [--overwrite]]
  * Python: logging.FileHandler in each process; logging.handlers.QueueHandler/QueueListener
  */
 #include "../lab.h"
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <sys/stat.h>
 
 #define HEADER 33               /* "w=01 s=000001 n=00100 c=deadbeef " */
 #define MAX_PROCS 16
@@ -49,14 +50,16 @@ static volatile sig_atomic_t have_tmp;
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--mode stdio|append|logger] [-p PROCS] [-l LINES] [-B LINE_BYTES] [--buffer BYTES] [-o PATH]\n"
+            "Usage: %s [--mode stdio|append|logger] [-p PROCS] [-l LINES] [-B LINE_BYTES] [--buffer BYTES] [-o PATH [--overwrite]]\n"
             "PROCS processes write LINES lines each to one log; then the log is checked.\n"
             "      --mode M          stdio, append (default) or logger\n"
             "  -p, --procs N         writer processes (1..%d, default 4)\n"
             "  -l, --lines N         lines per process (1..100000, default 1000)\n"
             "  -B, --line-bytes N    bytes per line, newline included (40..65536, default 100)\n"
             "      --buffer BYTES    stdio buffer size for --mode stdio (64..1M, default 4096)\n"
-            "  -o, --out PATH        write the log to PATH (truncated; kept), not a temp file\n"
+            "  -o, --out PATH        write the log to PATH (a new file, mode 0600; kept),\n"
+            "                        not a temp file; never through a symbolic link\n"
+            "      --overwrite       with -o: PATH may be an existing regular file (truncated)\n"
             "  -h, --help            this help\n"
             "Exit 0 when every line is intact and none is missing, 1 otherwise.\n",
             lab_progname, MAX_PROCS);
@@ -107,11 +110,12 @@ static void writer(enum mode mode, const char *path, int log_fd, int w, long lin
     FILE *f = NULL;
     int fd = log_fd;
     if (line == NULL) err_exit("malloc");
-    if (mode == STDIO && ((f = fopen(path, "a")) == NULL ||
-                          setvbuf(f, NULL, _IOFBF, bufsize) != 0))
-        err_exit("fopen/setvbuf %s", path);
-    if (mode == APPEND && (fd = open(path, O_WRONLY | O_APPEND)) == -1)
+    /* O_NOFOLLOW: a symbolic link put in the log's place is refused. */
+    if (mode != LOGGER && (fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW)) == -1)
         err_exit("open %s", path);
+    if (mode == STDIO && ((f = fdopen(fd, "a")) == NULL ||     /* fopen "a" does O_APPEND */
+                          setvbuf(f, NULL, _IOFBF, bufsize) != 0))
+        err_exit("fdopen/setvbuf %s", path);
     for (int s = 0; s < lines; s++) {
         make_line(line, bytes, w, s);
         if (mode == STDIO) {
@@ -132,7 +136,7 @@ static void logger(int in, const char *path)
 {
     static char buf[65536];
     ssize_t n;
-    int fd = open(path, O_WRONLY | O_APPEND);
+    int fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW);
     if (fd == -1) err_exit("open %s", path);
     while ((n = read(in, buf, sizeof buf)) != 0) {
         if (n == -1 && errno == EINTR) continue;
@@ -174,15 +178,42 @@ static int check_log(const char *path, int procs, long lines, long bytes)
     return torn == 0 && missing == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+/* Create the -o file.  A path in a shared directory such as /tmp may have
+ * been prepared by someone else: a symbolic link to a file of ours would
+ * make us overwrite that file.  So: never follow a link (O_NOFOLLOW), a new
+ * file only (O_EXCL) unless --overwrite, and then only a regular file;
+ * mode 0600 (the log is ours alone). */
+static void open_out(const char *path, bool overwrite)
+{
+    int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | (overwrite ? O_TRUNC : O_EXCL);
+    int fd = open(path, flags | O_NONBLOCK, 0600);   /* O_NONBLOCK: a FIFO must not block us */
+    struct stat st;
+    if (fd == -1 && errno == EEXIST)
+        fatal("%s exists (or is a symbolic link): choose a new path, or add --overwrite "
+              "to replace a regular file", path);
+    if (fd == -1 && errno == ELOOP)
+        fatal("%s is a symbolic link: not followed", path);
+    if (fd == -1)
+        errExit("open %s", path);
+    if (fstat(fd, &st) == -1)
+        errExit("fstat %s", path);
+    if (!S_ISREG(st.st_mode))
+        fatal("%s is not a regular file", path);
+    if (close(fd) == -1)
+        errExit("close %s", path);
+}
+
 int main(int argc, char *argv[])
 {
     static const struct option options[] = {
         { "mode", required_argument, NULL, 'm' }, { "procs", required_argument, NULL, 'p' },
         { "lines", required_argument, NULL, 'l' }, { "line-bytes", required_argument, NULL, 'B' },
         { "buffer", required_argument, NULL, 'b' }, { "out", required_argument, NULL, 'o' },
+        { "overwrite", no_argument, NULL, 'O' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     enum mode mode = APPEND;
+    bool overwrite = false;
     long procs = 4, lines = 1000, bytes = 100, bufsize = 4096;
     const char *path = NULL;
     int opt, gate[2], pipefd[2] = { -1, -1 }, failed = 0;
@@ -201,12 +232,15 @@ int main(int argc, char *argv[])
         case 'B': bytes = parse_long("--line-bytes", optarg, 40, 65536); break;
         case 'b': bufsize = parse_bytes("--buffer", optarg, 64, 1 << 20); break;
         case 'o': path = optarg; break;
+        case 'O': overwrite = true; break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
     }
     if (optind != argc)
         usageErr("unexpected argument '%s'", argv[optind]);
+    if (overwrite && path == NULL)
+        usageErr("--overwrite needs -o PATH");
     if (procs * lines * bytes > (1L << 30))
         usageErr("PROCS x LINES x LINE_BYTES is over 1 GiB");
 
@@ -222,8 +256,7 @@ int main(int argc, char *argv[])
         if (close(fd) == -1) errExit("close");
         path = tmp_path;
     } else {
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd == -1 || close(fd) == -1) errExit("open %s", path);
+        open_out(path, overwrite);
     }
     printf("logging --mode %s: %ld processes x %ld lines of %ld bytes -> %s%s\n",
            mode_names[mode], procs, lines, bytes, path, have_tmp ? " (removed at exit)" : "");

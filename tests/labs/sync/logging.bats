@@ -46,7 +46,7 @@ tmp_log_removed() {
 @test "logging --out: the log is kept, one whole line per record" {
     log=$BATS_TEST_TMPDIR/log.txt
     echo stale >"$log"
-    run_bounded 60 logging --mode append -p 3 -l 200 -B 64 --out "$log"
+    run_bounded 60 logging --mode append -p 3 -l 200 -B 64 --out "$log" --overwrite
     assert_success
     assert_output - <<OUT
 logging --mode append: 3 processes x 200 lines of 64 bytes -> $log
@@ -75,7 +75,7 @@ OUT
 @test "logging --help exits 0 and shows usage" {
     run logging --help
     assert_success
-    assert_line --index 0 "Usage: logging [--mode stdio|append|logger] [-p PROCS] [-l LINES] [-B LINE_BYTES] [--buffer BYTES] [-o PATH]"
+    assert_line --index 0 "Usage: logging [--mode stdio|append|logger] [-p PROCS] [-l LINES] [-B LINE_BYTES] [--buffer BYTES] [-o PATH [--overwrite]]"
 }
 
 @test "logging: bad arguments exit 2 with a message" {
