@@ -42,6 +42,10 @@ expect_clear_failure() {
     elif [[ -z $err ]]; then
         problems+=("$label: exit $status without a message")
     fi
+    # A refused resource is an error to report, not a crash of any process.
+    if [[ $err =~ SIG(BUS|SEGV|ABRT) ]]; then
+        problems+=("$label: a process crashed: ${err:0:200}")
+    fi
     if [[ $err == *Sanitizer* || $err == *"runtime error:"* ]]; then
         problems+=("$label: sanitizer report: ${err:0:200}")
     fi
