@@ -27,6 +27,7 @@ PACKAGES=(
   chromium            # a test renders the HTML report headless
   strace              # docs/labs/debugging.md recipes and their test
   gdb                 # docs/labs/debugging.md: follow-fork-mode child on a worker
+  stress-ng           # make test-stress: the lab suite under CPU load
 )
 
 names=()
