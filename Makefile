@@ -253,6 +253,14 @@ test: ## install deps, build, run every test (TESTS=path... to run some)
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@PROCLAB_BUILD=$(O) scripts/run_tests.sh $(TESTS)
 
+# Not part of `make test`: the lab suite 10 times under stress-ng --cpu 2,
+# then the full signal sweep; prints the count of failures (0 wanted).
+.PHONY: test-stress
+test-stress: ## the lab suite 10x under CPU load (stress-ng), full signal sweep; prints failures (slow)
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory -j$(NPROC) all
+	@PROCLAB_BUILD=$(O) scripts/test_stress.sh
+
 # Not part of `make test`: it rebuilds and reruns tests once per mutant.
 # It works in a copy of the tree (never this one); MUTANTS_ARGS="--head"
 # copies the last commit, "--only REGEX" runs some mutants.
