@@ -151,12 +151,19 @@ static int send_lines(const char *path, char *msgs[], int count, long timeout_ms
 {
     long long deadline = now_ns() + timeout_ms * 1000000LL;
     int fd;
+    /* Check every message first: a bad one is refused at once, not after
+     * a reader has come and waited for it. */
+    for (int i = 0; i < count; i++)
+        if (strlen(msgs[i]) + 1 >= PIPE_BUF)
+            usageErr("message %d is longer than %d bytes (one atomic write of at most "
+                     "PIPE_BUF, newline included)", i + 1, PIPE_BUF - 2);
     /* A writer's O_NONBLOCK open fails with ENXIO while nobody reads. */
     while ((fd = open(path, O_WRONLY | O_NONBLOCK)) == -1) {
         if (errno != ENXIO && errno != ENOENT)
             errExit("open %s", path);
         if (now_ns() >= deadline) {
-            printf("send: no reader opened %s within %.1f s\n", path, timeout_ms / 1000.0);
+            fprintf(stderr, "send: no reader opened %s within %.1f s\n", path,
+                    timeout_ms / 1000.0);
             return 3;
         }
         sleep_ms(10);
@@ -172,9 +179,7 @@ static int send_lines(const char *path, char *msgs[], int count, long timeout_ms
     alarm((unsigned)(timeout_ms / 1000 + 1));   /* a watchdog: the reader may stall */
     for (int i = 0; i < count; i++) {
         char line[PIPE_BUF];                /* one write per line: atomic */
-        int len = snprintf(line, sizeof line, "%s\n", msgs[i]);
-        if (len >= (int)sizeof line)
-            fatal("message %d is longer than %zu bytes", i + 1, sizeof line - 2);
+        int len = snprintf(line, sizeof line, "%s\n", msgs[i]);   /* fits: checked above */
         if (writen(fd, line, (size_t)len) == -1)
             errExit("write");
     }

@@ -78,6 +78,24 @@ static void refill(void)
     chunk_off = 0;
 }
 
+/* Started with fd 0, 1 or 2 closed (`popen2 -- cat <&-`), pipe() would hand
+ * that number out again, and the file actions below (dup2 onto 0..2, then
+ * close every original end) would close the child's stdin.  So fill any gap
+ * among 0..2 with /dev/null first: pipes then never land there. */
+static void fill_std_fds(void)
+{
+    for (;;) {
+        int fd = open("/dev/null", O_RDWR);
+        if (fd == -1)
+            errExit("open /dev/null");
+        if (fd > 2) {
+            if (close(fd) == -1)
+                errExit("close");
+            return;
+        }
+    }
+}
+
 /* Spawn argv on three pipes; parent[i] gets our end of the child's fd i. */
 static pid_t spawn_on_pipes(char *argv[], int parent[3])
 {
@@ -306,13 +324,17 @@ int main(int argc, char *argv[])
         errExit("signal");
 
     long long deadline = now_ns() + timeout * 1000000000LL;
+    fill_std_fds();
     pid_t pid = child_pid = spawn_on_pipes(&argv[optind], fd);
-    if (pid == -1) {                            /* exec failed: like a shell */
+    if (pid == -1 && (errno == ENOENT || errno == EACCES || errno == ENOTDIR)) {
+        /* exec failed: like a shell */
         fprintf(stderr, "%s: %s: command not found (%s)\n", lab_progname, argv[optind],
                 strerror(errno));
         printf("sent=0 received=0 stderr=0 status=127\n");
         return EXIT_FAILURE;
     }
+    if (pid == -1)      /* no process at all (EAGAIN: RLIMIT_NPROC), not "not found" */
+        errExit("posix_spawn %s", argv[optind]);
     struct sigaction sa = { .sa_handler = on_interrupt };
     if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
         errExit("sigaction");

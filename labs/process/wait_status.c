@@ -17,13 +17,18 @@
  * "state Z" before waitpid and "gone" after; the orphan's new ppid.
  *
  * Try:
- *   cd /tmp && ./wait_status            # a core file may land in /tmp
+ *   ./wait_status --core-dir /tmp       # keep the core file (if any) in /tmp
  *   ./wait_status --subreaper           # the orphan's new parent is us
  *   cat /proc/sys/kernel/core_pattern
  *   ./wait_status --timeline t.csv && scripts/timeline.sh t.csv t.svg
  *
  * Exit: 0 shown as expected, 1 an error (or --subreaper not obeyed), 2 bad arguments.
- * Usage: wait_status [--subreaper] [--timeline FILE]
+ * A core file, when the kernel writes one where the process runs (core_pattern
+ * "core"), lands in a private directory /tmp/proclab-UID-PID-XXXXXX that is
+ * removed at exit, or in --core-dir DIR, where it is kept; never in the
+ * directory you started the lab from.
+ *
+ * Usage: wait_status [--subreaper] [--core-dir DIR] [--timeline FILE]
  * Python: os.waitpid(), os.WIFEXITED(), os.WEXITSTATUS(), os.WTERMSIG(),
  *         os.WCOREDUMP(), multiprocessing.Process.exitcode (-N for signal N)
  */
@@ -37,10 +42,13 @@
 _Noreturn static void usage(FILE *out, int status)
 {
     fprintf(out,
-            "Usage: %s [--subreaper] [--timeline FILE]\n"
+            "Usage: %s [--subreaper] [--core-dir DIR] [--timeline FILE]\n"
             "Children exit, are killed, dump core, linger as a zombie, become an orphan.\n"
             "      --subreaper  become a child subreaper first: the orphan is re-parented\n"
             "                   to this process instead of init\n"
+            "      --core-dir DIR  the core-dumping child runs in DIR: a core file\n"
+            "                   written there is kept (default: a private directory\n"
+            "                   in /tmp, removed at exit)\n"
             "      --timeline FILE  write fork, kill, exit, zombie and wait times as CSV\n"
             "                   for scripts/timeline.sh (one lane per process)\n"
             "  -h, --help       this help\n",
@@ -79,10 +87,37 @@ static pid_t fork_checked(void)
     return pid;
 }
 
+/* Where the core child runs: with core_pattern "core" the kernel writes the
+ * file into the dying process's current directory. */
+static char core_dir[PATH_MAX], core_names[2][PATH_MAX + 32];
+static bool core_dir_ours;              /* our private directory: remove it */
+
+/* Remove the private directory and a core file in it.  Only unlink and
+ * rmdir: a signal handler runs it too. */
+static void remove_core_dir(void)
+{
+    if (!core_dir_ours)
+        return;
+    for (int i = 0; i < 2; i++)
+        if (core_names[i][0] != '\0')
+            unlink(core_names[i]);
+    if (rmdir(core_dir) == 0)
+        core_dir_ours = false;
+}
+
+static void on_signal(int sig)
+{
+    remove_core_dir();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* The core-dump child: lift the soft core limit to the hard one, restore the
  * default action for SIGABRT (a sanitizer may catch it), then abort(). */
 static void core_child(void)
 {
+    if (chdir(core_dir) == -1)
+        err_exit("chdir %s", core_dir);
     struct rlimit rl;
     if (getrlimit(RLIMIT_CORE, &rl) == -1)
         err_exit("getrlimit");
@@ -110,18 +145,23 @@ static bool read_line(const char *path, char *buf, int size)
  * "/var/crash/%e.%p", or "|/usr/lib/crash-reporter ..." for a pipe). */
 static void explain_core(pid_t pid, time_t since)
 {
-    char pattern[256] = "?", name[64];
+    char pattern[256] = "?";
     struct stat st;
     read_line("/proc/sys/kernel/core_pattern", pattern, sizeof pattern);
     printf("  core_pattern='%s'\n", pattern);
-    snprintf(name, sizeof name, "core.%ld", (long)pid);
+    snprintf(core_names[0], sizeof core_names[0], "%s/core.%ld", core_dir, (long)pid);
+    snprintf(core_names[1], sizeof core_names[1], "%s/core", core_dir);
+    const char *found = NULL;
+    for (int i = 0; i < 2 && found == NULL; i++)
+        if (stat(core_names[i], &st) == 0 && st.st_mtime >= since)
+            found = core_names[i];
     if (pattern[0] == '|')
         printf("  cores go to a program (a crash reporter), not to a file here\n");
-    else if ((stat(name, &st) == 0 || stat("core", &st) == 0) && st.st_mtime >= since)
-        printf("  core file in this directory: %lld bytes (gdb PROGRAM core)\n",
-               (long long)st.st_size);
+    else if (found != NULL)
+        printf("  core file %s: %lld bytes (gdb PROGRAM core)%s\n", found,
+               (long long)st.st_size, core_dir_ours ? "; removed at exit (--core-dir keeps it)" : "");
     else
-        printf("  no core file in this directory (see core_pattern and ulimit -c)\n");
+        printf("  no core file in %s (see core_pattern and ulimit -c)\n", core_dir);
 }
 
 /* The process state letter from /proc/PID/stat ("pid (comm) S ..."), or 0
@@ -231,6 +271,7 @@ int main(int argc, char *argv[])
     static const struct option options[] = {
         { "subreaper", no_argument, NULL, 'S' },
         { "timeline", required_argument, NULL, 'T' },
+        { "core-dir", required_argument, NULL, 'C' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -242,6 +283,10 @@ int main(int argc, char *argv[])
         switch (opt) {
         case 'S': subreaper = true; break;
         case 'T': lab_timeline_open(optarg); break;
+        case 'C':
+            if (snprintf(core_dir, sizeof core_dir, "%s", optarg) >= (int)sizeof core_dir)
+                usageErr("--core-dir: path too long");
+            break;
         case 'h': usage(stdout, EXIT_SUCCESS);
         default:  usageErr("unknown option");
         }
@@ -250,6 +295,17 @@ int main(int argc, char *argv[])
         usageErr("unexpected argument '%s'", argv[optind]);
     if (subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
         errExit("prctl PR_SET_CHILD_SUBREAPER");
+    if (core_dir[0] == '\0') {    /* a private directory, not the current one */
+        snprintf(core_dir, sizeof core_dir, "/tmp/proclab-%ld-%ld-XXXXXX",
+                 (long)getuid(), (long)getpid());
+        if (signal(SIGINT, on_signal) == SIG_ERR || signal(SIGTERM, on_signal) == SIG_ERR)
+            errExit("signal");
+        if (mkdtemp(core_dir) == NULL)
+            errExit("mkdtemp");
+        core_dir_ours = true;
+        if (atexit(remove_core_dir) != 0)
+            fatal("atexit");
+    }
     lab_timeline_event("parent", "start");
 
     pid_t pid = fork_checked();

@@ -237,8 +237,13 @@ int main(int argc, char *argv[])
     for (int me = 0; me < 2; me++) {
         lab_timeline_event(me ? "B" : "A", "fork");
         /* If the parent dies, so do we: no orphan left holding a lock. */
-        if ((pids[me] = lab_fork_guarded()) == -1)
+        if ((pids[me] = lab_fork_guarded()) == -1) {
+            int saved = errno;
+            if (me == 1)            /* A already runs: end it before we go */
+                kill_and_reap(pids[0]);
+            errno = saved;
             errExit("fork");
+        }
         if (pids[me] == 0) {
             worker(sh, me, fix, timeout_ms);
         }

@@ -17,8 +17,9 @@ teardown() { _common_teardown; }
     assert_line --index 5 --regexp '^  WIFSIGNALED=1 WTERMSIG=6 \(SIGABRT\) WCOREDUMP=[01]$'
     assert_line --regexp "^  core_pattern='.*'$"
     if [[ ${lines[5]} == *WCOREDUMP=1 && $(cat /proc/sys/kernel/core_pattern) == core* ]]; then
-        assert_line --regexp '^  core file in this directory: [0-9]+ bytes'
+        assert_line --regexp '^  core file /tmp/proclab-[0-9]+-[0-9]+-[A-Za-z0-9]{6}/core(\.[0-9]+)?: [0-9]+ bytes .*removed at exit'
     fi
+    ! compgen -G "$BATS_TEST_TMPDIR/core*"  # never in the current directory
 }
 
 @test "wait_status: a dead child is a zombie (state Z) until waitpid reaps it" {
@@ -50,7 +51,7 @@ teardown() { _common_teardown; }
 @test "wait_status --help exits 0 and shows usage" {
     run wait_status --help
     assert_success
-    assert_line --index 0 "Usage: wait_status [--subreaper] [--timeline FILE]"
+    assert_line --index 0 "Usage: wait_status [--subreaper] [--core-dir DIR] [--timeline FILE]"
 }
 
 @test "wait_status: bad arguments exit 2 with a message" {
