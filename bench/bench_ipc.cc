@@ -24,10 +24,10 @@
 // cross:0 pins both processes to one CPU, cross:1 to two (core/placement.h).
 // A size above a mechanism's max_msg is not registered (--list says which).
 //
-// What is not registration lives elsewhere: the message format and the
-// partner's side in ipc/message.c; the partner, its watcher thread and
-// Ctrl-C handling in core/session.h and core/stop.h; running the reference
-// program in core/run.h.
+// What is not registration lives elsewhere: the message format, the
+// partner's side, the stream report and the reference program in
+// ipc/message.c; the sizes and --list in ipc/sizes.c; the partner, its
+// watcher thread and Ctrl-C handling in core/session.h and core/stop.h.
 #include "core/gbench.hh"
 
 extern "C" {
@@ -41,6 +41,7 @@ extern "C" {
 #include "ipc/floor.h"
 #include "ipc/mech.h"
 #include "ipc/message.h"
+#include "ipc/sizes.h"
 }
 
 #include <cerrno>
@@ -267,35 +268,16 @@ void bm_pairs(benchmark::State &state, const pl_mech *m)
 }
 
 // ---- throughput: one-way stream ------------------------------------------
-// Wait for the receiver's report; a mechanism that may drop gets its stop
-// message again every 20 ms (the first one may have been dropped too).
+// Wait for the receiver's report (ipc/message.h); false: the error is set.
 bool await_report(benchmark::State &state, session &s, pl_stream_report *r)
 {
-    size_t got = 0;
-    uint64_t deadline = pl_now_ns() + (uint64_t)REPORT_TIMEOUT_MS * 1000000u;
-    bool may_drop = (s.m->caps & PL_CAP_MAY_DROP) != 0;
-    while (got < sizeof *r) {
-        if (pl_now_ns() > deadline) {
-            state.SkipWithError("no report from the receiver (stop message lost?)");
-            return false;
-        }
-        struct pollfd pfd = {s.s.p.ctl_fd, POLLIN, 0};
-        int n = poll(&pfd, 1, may_drop ? 20 : 100);
-        if (n == 0 && may_drop) {
-            pl_msg_put(s.buf, s.arg.bytes, PL_MSG_STOP);
-            s.m->send(s.ch, 0, s.buf, s.arg.bytes);   // best effort
-        }
-        if (n <= 0)
-            continue;                                   // EINTR, timeout
-        ssize_t k = read(s.s.p.ctl_fd, (char *)r + got, sizeof *r - got);
-        if (k == 0) {
-            state.SkipWithError("the receiver died before reporting (the partner died)");
-            return false;
-        }
-        if (k > 0)
-            got += (size_t)k;
-    }
-    return true;
+    if (pl_ipc_await_report(s.m, s.ch, s.s.p.ctl_fd, s.buf, s.arg.bytes, r,
+                            REPORT_TIMEOUT_MS) == 0)
+        return true;
+    state.SkipWithError(errno == ETIMEDOUT
+                            ? "no report from the receiver (stop message lost?)"
+                            : "the receiver died before reporting (the partner died)");
+    return false;
 }
 
 void bm_throughput(benchmark::State &state, const pl_mech *m)
@@ -468,42 +450,6 @@ void bm_cacheline(benchmark::State &state)
 // ---- the reference program -----------------------------------------------
 long ref_round_trips = 3000;
 
-// Run ref_pipe_pingpong CPU_A CPU_B N BYTES; its stdout is one number, ns
-// per round trip.  Bounded: killed after 30 s.
-bool run_ref(int a, int b, long n, size_t bytes, double *ns, std::string *err)
-{
-    char dir[4096];
-    if (pl_self_dir(dir, sizeof dir) == -1) {
-        *err = std::string("finding our directory: ") + std::strerror(errno);
-        return false;
-    }
-    std::string prog = std::string(dir) + "/ref_pipe_pingpong";
-    if (access(prog.c_str(), X_OK) == -1) {
-        *err = prog + " not found (make tools)";
-        return false;
-    }
-    std::string args[4] = {std::to_string(a), std::to_string(b), std::to_string(n),
-                           std::to_string(bytes)};
-    char *argv[] = {&prog[0], &args[0][0], &args[1][0], &args[2][0], &args[3][0], nullptr};
-    char out[256];
-    int status = pl_run_capture(prog.c_str(), argv, nullptr, out, sizeof out, 30000);
-    if (status == -1) {
-        *err = "ref_pipe_pingpong: " + std::string(std::strerror(errno));
-        return false;
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        *err = "ref_pipe_pingpong failed (status " + std::to_string(status) + ")";
-        return false;
-    }
-    char *end;
-    *ns = std::strtod(out, &end);
-    if (end == out || *ns <= 0) {
-        *err = "ref_pipe_pingpong printed '" + std::string(out) + "'";
-        return false;
-    }
-    return true;
-}
-
 void bm_ref(benchmark::State &state)
 {
     size_t bytes = (size_t)state.range(0);
@@ -512,9 +458,10 @@ void bm_ref(benchmark::State &state)
         return;
     double ns = 0;
     for (auto _ : state) {
-        std::string err;
-        if (!run_ref(where.self, where.partner, ref_round_trips, bytes, &ns, &err)) {
-            state.SkipWithError(err.c_str());
+        char why[512];
+        if (pl_ipc_run_ref(where.self, where.partner, ref_round_trips, bytes, &ns, why,
+                           sizeof why) == -1) {
+            state.SkipWithError(why);
             break;
         }
         state.SetIterationTime(ns * 1e-9);  // one "iteration" = one round trip
@@ -526,61 +473,6 @@ void bm_ref(benchmark::State &state)
 }
 
 // ---- registration --------------------------------------------------------
-struct sizes {
-    std::vector<int64_t> latency, throughput;
-};
-
-sizes sizes_for(pl_suite suite)
-{
-    if (suite == pl_suite::quick)
-        return {{64, 4096}, {64, 65536, 1 << 20}};
-    return {{8, 64, 512, 4096, 32768, 65536}, {64, 512, 4096, 65536, 262144, 1 << 20}};
-}
-
-bool fits(const pl_mech *m, int64_t bytes)
-{
-    return m->max_msg == 0 || (size_t)bytes <= m->max_msg;
-}
-
-// "udp: latency 65536; throughput 65536 1048576" for the sizes not registered.
-std::string skipped_sizes(const pl_mech *m, const sizes &sz)
-{
-    std::string lat, thr;
-    for (int64_t b : sz.latency)
-        if (!fits(m, b))
-            lat += " " + std::to_string(b);
-    for (int64_t b : sz.throughput)
-        if (!fits(m, b))
-            thr += " " + std::to_string(b);
-    if (lat.empty() && thr.empty())
-        return "";
-    std::string s = m->name;
-    s += ":";
-    if (!lat.empty())
-        s += " latency" + lat;
-    if (!thr.empty())
-        s += (lat.empty() ? " throughput" : "; throughput") + thr;
-    return s;
-}
-
-void list_mechs()
-{
-    std::printf("%-22s %-10s %s\n", "mechanism", "max_msg", "what one message does");
-    for (const pl_mech *const *m = pl_mechs; *m; m++) {
-        std::string max = (*m)->max_msg ? std::to_string((*m)->max_msg) + " B" : "-";
-        std::printf("%-22s %-10s %s\n", (*m)->name, max.c_str(), (*m)->summary);
-    }
-    std::printf("\nSizes not registered (above max_msg):\n");
-    for (pl_suite s : {pl_suite::quick, pl_suite::full}) {
-        sizes sz = sizes_for(s);
-        for (const pl_mech *const *m = pl_mechs; *m; m++) {
-            std::string k = skipped_sizes(*m, sz);
-            if (!k.empty())
-                std::printf("  %-5s %s\n", s == pl_suite::quick ? "quick" : "full", k.c_str());
-        }
-    }
-}
-
 void register_pairs(const pl_mech *m)
 {
     pl_placement pairs[256];
@@ -600,13 +492,14 @@ void register_all(pl_suite suite)
             register_pairs(m);
         return;
     }
-    sizes sz = sizes_for(suite);
+    const pl_ipc_sizes *sz = pl_ipc_sizes_for(suite == pl_suite::full);
     ref_round_trips = suite == pl_suite::quick ? 3000 : 20000;
     std::string skipped;
     for (const pl_mech *const *m = pl_mechs; *m; m++) {
-        std::string k = skipped_sizes(*m, sz);
-        if (!k.empty())
-            skipped += (skipped.empty() ? "" : " | ") + k;
+        char k[256];
+        pl_ipc_skipped(*m, sz, k, sizeof k);
+        if (k[0])
+            skipped += (skipped.empty() ? "" : " | ") + std::string(k);
     }
     benchmark::AddCustomContext("ipc_skipped_sizes", skipped.empty() ? "none" : skipped);
     // The registry, in order: scripts take names (and plot colours) from here.
@@ -616,8 +509,8 @@ void register_all(pl_suite suite)
     benchmark::AddCustomContext("ipc_mechanisms", names);
 
     auto *mc = benchmark::RegisterBenchmark("ipc_floor/memcpy", bm_memcpy);
-    for (int64_t b : sz.throughput)
-        mc->Arg(b);
+    for (size_t i = 0; i < sz->n_throughput; i++)
+        mc->Arg(sz->throughput[i]);
     mc->ArgName("bytes")->UseRealTime()->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("ipc_floor/cacheline", bm_cacheline)
         ->Arg(1)->ArgName("cross")->UseRealTime()->Unit(benchmark::kMicrosecond);
@@ -629,15 +522,15 @@ void register_all(pl_suite suite)
         const pl_mech *m = *mp;
         auto *lat = benchmark::RegisterBenchmark(
             (std::string("ipc_latency/") + m->name).c_str(), bm_latency, m);
-        for (int64_t b : sz.latency)
-            if (fits(m, b))
-                lat->Args({b, 0})->Args({b, 1});
+        for (size_t i = 0; i < sz->n_latency; i++)
+            if (pl_ipc_fits(m, sz->latency[i]))
+                lat->Args({sz->latency[i], 0})->Args({sz->latency[i], 1});
         lat->ArgNames({"bytes", "cross"})->UseRealTime()->Unit(benchmark::kMicrosecond);
         auto *thr = benchmark::RegisterBenchmark(
             (std::string("ipc_throughput/") + m->name).c_str(), bm_throughput, m);
-        for (int64_t b : sz.throughput)
-            if (fits(m, b))
-                thr->Args({b, 0})->Args({b, 1});
+        for (size_t i = 0; i < sz->n_throughput; i++)
+            if (pl_ipc_fits(m, sz->throughput[i]))
+                thr->Args({sz->throughput[i], 0})->Args({sz->throughput[i], 1});
         thr->ArgNames({"bytes", "cross"})->UseRealTime()->Unit(benchmark::kMicrosecond);
     }
 }
@@ -689,7 +582,7 @@ int main(int argc, char **argv)
          [](const char *v) {
              if (*v != '\0')
                  return false;      // --list takes no value
-             list_mechs();
+             pl_ipc_list(stdout);
              std::exit(0);
              return true;
          }},

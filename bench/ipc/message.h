@@ -49,6 +49,19 @@ int pl_msg_tail_ok(const unsigned char *buf, size_t len, uint64_t seq);
  * that a corrupt stream is reported. */
 void pl_msg_corrupt(unsigned char *buf, size_t len);
 
+/* In the parent, after the stream's stop message: wait up to timeout_ms for
+ * the receiver's report on ctl_fd.  A mechanism that may drop
+ * (PL_CAP_MAY_DROP) gets its stop message again every 20 ms (buf, bytes:
+ * room for one message).  0, or -1 with errno ETIMEDOUT (no report: the
+ * stop message lost?) or EPIPE (the receiver died first). */
+int pl_ipc_await_report(const pl_mech *m, pl_chan *ch, int ctl_fd, unsigned char *buf,
+                        size_t bytes, pl_stream_report *r, int timeout_ms);
+
+/* Run bench/tools/ref_pipe_pingpong CPU_A CPU_B N BYTES (next to this
+ * executable) and read its ns per round trip.  0, or -1 with why. */
+int pl_ipc_run_ref(int cpu_a, int cpu_b, long n, size_t bytes, double *ns, char *why,
+                   size_t why_size);
+
 /* pl_partner_fn: arg is a pl_ipc_partner_arg. */
 int pl_ipc_partner_main(void *arg, int ctl_fd);
 
