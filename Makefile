@@ -127,10 +127,13 @@ $(OBJ)/libbench_$(1).a: $(patsubst %.c,$(OBJ)/%.o,$(sort $(wildcard bench/$(1)/*
 endef
 $(foreach f,$(FAMILIES),$(eval $(call family_lib_rule,$(f))))
 
-$(BIN)/%: bench/tools/%.c $(CORE_LIB) | $(BIN)
+# A tool named FAMILY_... (spawn_probe) also links that family's C code.
+tool_family = $(filter $(FAMILY_LIBS),$(OBJ)/libbench_$(firstword $(subst _, ,$(1))).a)
+.SECONDEXPANSION:
+$(BIN)/%: bench/tools/%.c $$(call tool_family,$$*) $(CORE_LIB) | $(BIN)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Ibench -MF $(OBJ)/tools-$*.d -o $@ $< $(CORE_LIB) \
-	    $(ALL_LDFLAGS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Ibench -MF $(OBJ)/tools-$*.d -o $@ $< \
+	    $(call tool_family,$*) $(CORE_LIB) $(ALL_LDFLAGS) $(CORE_LIBS)
 
 $(OBJ)/%.o: %.c
 	$(call say,CC,$@)

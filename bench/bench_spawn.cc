@@ -1,22 +1,28 @@
 // bench/bench_spawn.cc: what starting a child costs, as the parent grows.
 //
 //   spawn/METHOD/rss_mib:N        one child started by METHOD (bench/spawn/
-//                                 METHOD.c) and reaped, while this process
-//                                 holds N MiB of resident memory (a ballast)
+//                                 METHOD.c) and reaped, from a small C
+//                                 process that holds N MiB of resident
+//                                 memory (a ballast): bench/tools/
+//                                 spawn_probe.c, exec'd by this driver once
+//                                 per size, timing its own loop and sending
+//                                 the times back over a socket
+//   spawn_inproc/fork/rss_mib:0   the same fork, timed inside this C++
+//                                 binary (libstdc++, Google Benchmark, hwloc
+//                                 mapped): what the harness itself would
+//                                 pay -- the reason spawns are timed from
+//                                 the probe
 //   spawn_ref/fork_loop/rss_mib:0 build/bin/ref_fork, a stand-alone
 //                                 fork+_exit+waitpid loop, run as a child:
 //                                 the yardstick for spawn/fork/rss_mib:0
-//   spawn_ref/fork_loop_libs/rss_mib:0  the same loop with this binary's
-//                                 shared libraries preloaded (LD_PRELOAD):
-//                                 as many mappings to copy as we have, so
-//                                 what remains is the harness's own cost
 //
-// One iteration is one spawn (child created, exited, reaped), timed one by
-// one into a histogram (p50/p99/p99.9 counters).  The whole process is
-// pinned to one CPU before anything runs (children inherit the mask), so
-// the child, the parent's wake-up and the reference loop all stay on that
-// CPU; --pin=none lets the scheduler choose.  The ballast is allocated
-// outside the timed loop, once per size, and its growth of VmRSS checked.
+// One iteration is one spawn (child created, exited, reaped), each timed
+// into a histogram (p50/p99/p99.9 counters); the time of a repetition is
+// the probe's own loop time (manual time).  The whole process is pinned to
+// one CPU before anything runs (the probe and every child inherit the
+// mask), so the child, the parent's wake-up and the reference loop all stay
+// on that CPU; --pin=none lets the scheduler choose.  A probe allocates its
+// ballast once, before any timing, and reports its VmRSS (rss_kib).
 #include "core/gbench.hh"
 
 extern "C" {
@@ -27,15 +33,20 @@ extern "C" {
 #include "core/run.h"
 #include "core/stop.h"
 #include "spawn/method.h"
+#include "spawn/probe.h"
 }
 
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <csignal>
+#include <poll.h>
 #include <sched.h>
+#include <spawn.h>
 #include <string>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -47,16 +58,21 @@ static int warmup_spawns = 3;   // untimed spawns before each run
 static int ballast_huge = 0;    // --thp: ballast advised MADV_HUGEPAGE
 static const int ref_forks_per_batch = 200;
 
-// ---------------------------------------------------------------- ballast
-// Kept between benchmarks: reallocated only when the size changes.
-static pl_ballast ballast;
-static size_t ballast_mib;
+// ---------------------------------------------------------------- probes
+// One spawn_probe per ballast size, started on first use and kept until the
+// end of the run (random interleaving visits the sizes in turn).  Probes of
+// up to keep_all_mib live side by side; a bigger one replaces the other big
+// one, so at most one large ballast is resident at a time.
+static const size_t keep_all_mib = 256;
+static const int probe_start_timeout_ms = 120000;   // a 4 GiB ballast, slowly
+static const int probe_reply_timeout_ms = 120000;   // one request's spawns
 
-static void drop_ballast()
-{
-    pl_ballast_free(&ballast);
-    ballast_mib = 0;
-}
+struct probe {
+    size_t mib;
+    pid_t pid;
+    int fd;     // our end of the socket: its stdin and stdout
+};
+static std::vector<probe> probes;
 
 static long mem_available_kib()
 {
@@ -72,152 +88,269 @@ static long mem_available_kib()
     return kib;
 }
 
-// "" on success, else why not.
-static std::string ensure_ballast(size_t mib)
+static void stop_probe(probe &p)
 {
-    if (mib == ballast_mib && (mib == 0 || ballast.addr))
-        return "";
-    drop_ballast();
-    if (mib == 0)
-        return "";
-    long avail = mem_available_kib();
-    if (avail >= 0 && (long)(mib * 1024) > avail * 8 / 10)
-        return "not enough memory for a " + std::to_string(mib) + " MiB ballast (" +
-               std::to_string(avail / 1024) + " MiB available)";
-    long before = pl_rss_kib();
-    if (pl_ballast_alloc(&ballast, mib, ballast_huge) == -1)
-        return std::string("ballast: ") + std::strerror(errno);
-    long grew = pl_rss_kib() - before;
-    if (before < 0 || grew < (long)(mib * 1024) * 9 / 10) {
-        drop_ballast();
-        return "a " + std::to_string(mib) + " MiB ballast made VmRSS grow by only " +
-               std::to_string(grew) + " KiB";
-    }
-    ballast_mib = mib;
-    return "";
+    if (p.fd >= 0)
+        close(p.fd);    // end of file: it tears down and exits 0
+    p.fd = -1;
+    if (p.pid > 0)
+        pl_stop_child(p.pid, SIGTERM, 2000);
+    p.pid = -1;
 }
 
-// ---------------------------------------------------------------- methods
-struct method_state {
-    bool tried = false;
-    int setup_errno = 0;
-    void *ctx = nullptr;
-};
-static std::vector<method_state> states;
+static void stop_probes()
+{
+    for (probe &p : probes)
+        stop_probe(p);
+    probes.clear();
+}
 
-// Per-spawn times go first into a MAP_SHARED buffer, and into the histogram
-// after the loop.  Why: after every fork the parent's private pages are
-// write-protected (copy-on-write), and the first write to each costs a page
-// fault; a shared mapping is not copy-on-write, so recording a sample adds
-// no fault to the next spawn.  (A bare fork loop writes only its stack.)
-static const size_t max_samples = 1 << 16;
-static uint64_t *samples = [] {
-    void *p = mmap(nullptr, max_samples * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+// Wait up to timeout_ms for fd to be readable: true when it is.
+static bool readable(int fd, int timeout_ms)
+{
+    struct pollfd pfd = {fd, POLLIN, 0};
+    uint64_t deadline = pl_now_ns() + (uint64_t)timeout_ms * 1000000u;
+    for (;;) {
+        uint64_t now = pl_now_ns();
+        if (now >= deadline)
+            return false;
+        int n = poll(&pfd, 1, (int)((deadline - now) / 1000000u) + 1);
+        if (n > 0)
+            return true;
+        if (n == -1 && errno != EINTR)
+            return false;
+    }
+}
+
+// Read exactly len bytes within timeout_ms; false on EOF, error or timeout.
+static bool read_all(int fd, void *buf, size_t len, int timeout_ms)
+{
+    char *p = static_cast<char *>(buf);
+    while (len > 0) {
+        if (!readable(fd, timeout_ms))
+            return false;
+        ssize_t n = read(fd, p, len);
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+// The probe holding mib MiB, started if needed; nullptr with why set.
+static probe *get_probe(size_t mib, std::string &why)
+{
+    for (probe &p : probes)
+        if (p.mib == mib)
+            return &p;
+    for (size_t i = 0; mib > keep_all_mib && i < probes.size();) {
+        if (probes[i].mib > keep_all_mib) {
+            stop_probe(probes[i]);
+            probes.erase(probes.begin() + (long)i);
+        } else {
+            i++;
+        }
+    }
+    long avail = mem_available_kib();
+    if (avail >= 0 && (long)(mib * 1024) > avail * 8 / 10) {
+        why = "not enough memory for a " + std::to_string(mib) + " MiB ballast (" +
+              std::to_string(avail / 1024) + " MiB available)";
+        return nullptr;
+    }
+    char dir[PATH_MAX];
+    if (pl_self_dir(dir, sizeof dir) == -1) {
+        why = std::string("readlink /proc/self/exe: ") + std::strerror(errno);
+        return nullptr;
+    }
+    std::string path = std::string(dir) + "/spawn_probe";
+    if (access(path.c_str(), X_OK) == -1) {
+        why = path + " missing? run make";
+        return nullptr;
+    }
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+        why = std::string("socketpair: ") + std::strerror(errno);
+        return nullptr;
+    }
+    std::string parent = std::to_string(getpid()), size = std::to_string(mib);
+    std::vector<char *> argv = {(char *)"spawn_probe", (char *)"--parent", &parent[0],
+                                (char *)"--rss-mib", &size[0]};
+    if (ballast_huge)
+        argv.push_back((char *)"--thp");
+    argv.push_back(nullptr);
+    // posix_spawn: no page tables of ours copied; the probe sets its own
+    // PR_SET_PDEATHSIG and checks its parent (--parent).
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, dfl;
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGINT);
+    sigaddset(&dfl, SIGTERM);
+    sigaddset(&dfl, SIGPIPE);
+    pid_t pid = -1;
+    int err = posix_spawn_file_actions_init(&fa);
+    if (!err) {
+        err = posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
+        if (!err)
+            err = posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
+        if (!err)
+            err = posix_spawnattr_init(&attr);
+        if (!err) {
+            posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+            posix_spawnattr_setsigmask(&attr, &none);
+            posix_spawnattr_setsigdefault(&attr, &dfl);
+            err = posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), environ);
+            posix_spawnattr_destroy(&attr);
+        }
+        posix_spawn_file_actions_destroy(&fa);
+    }
+    close(sv[1]);
+    if (err) {
+        close(sv[0]);
+        why = "starting " + path + ": " + std::strerror(err);
+        return nullptr;
+    }
+    probes.push_back(probe{mib, pid, sv[0]});
+    probe &p = probes.back();
+    // "ready rss_kib=K\n" or "error: WHY\n", one byte at a time (short).
+    std::string line;
+    char c = 0;
+    while (line.size() < 512 && read_all(p.fd, &c, 1, probe_start_timeout_ms) && c != '\n')
+        line += c;
+    if (c != '\n' || line.compare(0, 6, "ready ") != 0) {
+        why = "spawn_probe --rss-mib " + size + ": " +
+              (line.empty() ? std::string("no answer") : line);
+        stop_probe(p);
+        probes.pop_back();
+        return nullptr;
+    }
+    return &p;
+}
+
+// ---------------------------------------------------------------- spawn/
+static void run_spawn(benchmark::State &state, int idx)
+{
+    const pl_spawn_method *m = pl_spawn_methods[idx];
+    std::string why;
+    probe *p = get_probe((size_t)state.range(0), why);
+    if (!p) {
+        pl_skip(state, why);
+        return;
+    }
+    pl_hist *h = pl_hist_new();
+    std::vector<uint64_t> samples(PL_PROBE_MAX_COUNT);
+    if (!h) {
+        pl_skip(state, "histogram: out of memory");
+        return;
+    }
+    pl_probe_reply rp = {0, 0, 0, 0};
+    while (state.KeepRunningBatch(state.max_iterations)) {
+        uint64_t total = 0;
+        for (benchmark::IterationCount left = state.max_iterations; left > 0;) {
+            pl_probe_request rq;
+            std::memset(&rq, 0, sizeof rq);
+            std::snprintf(rq.method, sizeof rq.method, "%s", m->name);
+            rq.count = (int32_t)std::min<benchmark::IterationCount>(left, PL_PROBE_MAX_COUNT);
+            rq.warmup = total == 0 ? warmup_spawns : 0;
+            ssize_t w;
+            while ((w = send(p->fd, &rq, sizeof rq, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+                ;
+            if (w != (ssize_t)sizeof rq ||
+                !read_all(p->fd, &rp, sizeof rp, probe_reply_timeout_ms) ||
+                (rp.err == 0 && (rp.count != rq.count ||
+                                 !read_all(p->fd, samples.data(), rp.count * sizeof(uint64_t),
+                                           probe_reply_timeout_ms)))) {
+                why = "spawn_probe stopped answering";
+                rp.err = -1;
+                break;
+            }
+            if (rp.err) {
+                why = std::string(m->name) + ": " + std::strerror(rp.err);
+                if (rp.err == ENOENT)
+                    why += " (build/bin/proclab_exit0 missing? run make)";
+                break;
+            }
+            for (int32_t i = 0; i < rp.count; i++)
+                pl_hist_add(h, samples[i]);
+            total += rp.total_ns;
+            left -= rp.count;
+        }
+        if (rp.err) {
+            if (rp.err == -1) {     // a probe that broke its protocol is not reused
+                stop_probe(*p);
+                probes.erase(probes.begin() + (p - probes.data()));
+            }
+            state.SkipWithError(why.c_str());
+            break;
+        }
+        state.SetIterationTime((double)total * 1e-9);
+    }
+    state.SetItemsProcessed(state.iterations());
+    pl_set_latency_counters(state, h);
+    state.counters["rss_kib"] = (double)rp.rss_kib;
+    pl_hist_free(h);
+}
+
+// ---------------------------------------------------------------- spawn_inproc/
+// fork timed inside this binary: one clock read per spawn, samples kept in
+// a MAP_SHARED buffer (a private page written after a fork would be
+// copy-on-write: a page fault in the next spawn), histogram after the loop.
+static const size_t max_inproc_samples = 1 << 16;
+static uint64_t *inproc_samples = [] {
+    void *p = mmap(nullptr, max_inproc_samples * sizeof(uint64_t), PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     return p == MAP_FAILED ? nullptr : (uint64_t *)p;
 }();
 
-static void flush_samples(pl_hist *h, size_t &n)
+static void run_inproc(benchmark::State &state, const pl_spawn_method *m)
 {
-    for (size_t i = 0; i < n; i++)
-        pl_hist_add(h, samples[i]);
-    n = 0;
-}
-
-static void run_spawn(benchmark::State &state, int idx)
-{
-    const pl_spawn_method *m = pl_spawn_methods[idx];
-    method_state &ms = states[idx];
-    if (!ms.tried) {
-        // Set up while the parent is small: a fork server started now does
-        // not carry the ballast.
-        drop_ballast();
-        ms.tried = true;
-        if (m->setup && m->setup(&ms.ctx) == -1)
-            ms.setup_errno = errno;
-    }
-    if (ms.setup_errno) {
-        std::string why = std::string(m->name) + " setup: " + std::strerror(ms.setup_errno);
-        if (ms.setup_errno == ENOENT)
-            why += " (build/bin/proclab_exit0 missing? run make)";
-        pl_skip(state, why);
-        return;
-    }
-    std::string why = ensure_ballast((size_t)state.range(0));
-    if (!why.empty()) {
-        pl_skip(state, why);
-        return;
-    }
-    for (int i = 0; i < warmup_spawns; i++)
-        if (m->spawn_once(ms.ctx) == -1) {
-            pl_skip(state, std::string("warm-up: ") + std::strerror(errno));
-            return;
-        }
     pl_hist *h = pl_hist_new();
-    if (!h || !samples) {
+    if (!h || !inproc_samples) {
         pl_hist_free(h);
         pl_skip(state, "histogram or sample buffer: out of memory");
         return;
     }
+    for (int i = 0; i < warmup_spawns; i++)
+        if (m->spawn_once(nullptr) == -1) {
+            pl_hist_free(h);
+            pl_skip(state, std::string("warm-up: ") + std::strerror(errno));
+            return;
+        }
     size_t n = 0;
+    uint64_t prev = pl_now_ns();
     for (auto _ : state) {
-        uint64_t t0 = pl_now_ns();
-        if (m->spawn_once(ms.ctx) == -1) {
+        if (m->spawn_once(nullptr) == -1) {
             state.SkipWithError((std::string(m->name) + ": " + std::strerror(errno)).c_str());
             break;
         }
-        samples[n++] = pl_now_ns() - t0;
-        if (n == max_samples) {      // rare: flush without the clock running
+        uint64_t now = pl_now_ns();
+        inproc_samples[n++] = now - prev;
+        prev = now;
+        if (n == max_inproc_samples) {      // rare: flush without the clock running
             state.PauseTiming();
-            flush_samples(h, n);
+            for (size_t i = 0; i < n; i++)
+                pl_hist_add(h, inproc_samples[i]);
+            n = 0;
             state.ResumeTiming();
+            prev = pl_now_ns();
         }
     }
-    flush_samples(h, n);
+    for (size_t i = 0; i < n; i++)
+        pl_hist_add(h, inproc_samples[i]);
     state.SetItemsProcessed(state.iterations());
     pl_set_latency_counters(state, h);
     state.counters["rss_kib"] = (double)pl_rss_kib();
     pl_hist_free(h);
 }
 
-static void teardown_methods()
-{
-    for (size_t i = 0; i < states.size(); i++)
-        if (states[i].tried && !states[i].setup_errno && pl_spawn_methods[i]->teardown)
-            pl_spawn_methods[i]->teardown(states[i].ctx);
-    states.clear();
-    drop_ballast();
-}
-
 // ---------------------------------------------------------------- reference
 // Run build/bin/ref_fork -n COUNT as a child (it inherits our CPU mask) and
 // read its "NS ns per fork" line.  Returns ns per fork, or -1 with why set.
-// The shared libraries this process has mapped, other than the C library
-// and the dynamic loader (which ref_fork has anyway), as an LD_PRELOAD list.
-static std::string our_libraries()
-{
-    std::string list;
-    char line[4096];
-    FILE *f = std::fopen("/proc/self/maps", "re");
-    if (!f)
-        return list;
-    while (std::fgets(line, sizeof line, f)) {
-        char *path = std::strchr(line, '/');
-        if (!path)
-            continue;
-        path[std::strcspn(path, "\n")] = '\0';
-        const char *base = std::strrchr(path, '/') + 1;
-        if (!std::strstr(base, ".so") || std::strncmp(base, "libc.so", 7) == 0 ||
-            std::strncmp(base, "ld-linux", 8) == 0 ||
-            (":" + list + ":").find(":" + std::string(path) + ":") != std::string::npos)
-            continue;
-        list += (list.empty() ? "" : ":") + std::string(path);
-    }
-    std::fclose(f);
-    return list;
-}
-
-static double run_ref_fork(int count, bool with_our_libs, std::string &why)
+static double run_ref_fork(int count, std::string &why)
 {
     char dir[PATH_MAX];
     if (pl_self_dir(dir, sizeof dir) == -1) {
@@ -227,16 +360,8 @@ static double run_ref_fork(int count, bool with_our_libs, std::string &why)
     std::string path = std::string(dir) + "/ref_fork";
     std::string n_arg = std::to_string(count);
     char *const argv[] = {(char *)"ref_fork", (char *)"-n", &n_arg[0], nullptr};
-    std::vector<char *> env;
-    std::string preload = "LD_PRELOAD=" + our_libraries();
-    for (char **e = environ; *e; e++)
-        if (!with_our_libs || std::strncmp(*e, "LD_PRELOAD=", 11) != 0)
-            env.push_back(*e);
-    if (with_our_libs)
-        env.push_back(&preload[0]);
-    env.push_back(nullptr);
     char buf[256];
-    int status = pl_run_capture(path.c_str(), argv, env.data(), buf, sizeof buf, 60000);
+    int status = pl_run_capture(path.c_str(), argv, nullptr, buf, sizeof buf, 60000);
     if (status == -1) {
         why = path + ": " + std::strerror(errno);
         return -1;
@@ -250,12 +375,12 @@ static double run_ref_fork(int count, bool with_our_libs, std::string &why)
     return ns;
 }
 
-static void run_ref(benchmark::State &state, bool with_our_libs)
+static void run_ref(benchmark::State &state)
 {
-    std::string why = ensure_ballast(0);   // the parent's size does not matter; keep it small
+    std::string why;
     double ns = 0;
     while (state.KeepRunningBatch(ref_forks_per_batch)) {
-        ns = run_ref_fork(ref_forks_per_batch, with_our_libs, why);
+        ns = run_ref_fork(ref_forks_per_batch, why);
         if (ns < 0) {
             state.SkipWithError(why.c_str());
             break;
@@ -298,21 +423,21 @@ static void register_all(pl_suite suite)
     while (pl_spawn_methods[count])
         names += (names.empty() ? "" : " ") + std::string(pl_spawn_methods[count++]->name);
     benchmark::AddCustomContext("spawn_methods", names);
-    states.assign(count, method_state());
     for (size_t i = 0; i < count; i++) {
-        // The reference loops run just before spawn/fork/rss_mib:0, so a
-        // change of load on the machine affects both alike.
+        // The reference loop and the in-process fork run just before
+        // spawn/fork/rss_mib:0, so a change of load on the machine affects
+        // them alike (with random interleaving, their repetitions mix).
         if (std::strcmp(pl_spawn_methods[i]->name, "fork") == 0) {
-            benchmark::RegisterBenchmark("spawn_ref/fork_loop", run_ref, false)
+            benchmark::RegisterBenchmark("spawn_ref/fork_loop", run_ref)
                 ->Arg(0)->ArgName("rss_mib")->UseManualTime()->Unit(benchmark::kMicrosecond);
-            benchmark::RegisterBenchmark("spawn_ref/fork_loop_libs", run_ref, true)
-                ->Arg(0)->ArgName("rss_mib")->UseManualTime()->Unit(benchmark::kMicrosecond);
+            benchmark::RegisterBenchmark("spawn_inproc/fork", run_inproc, pl_spawn_methods[i])
+                ->Arg(0)->ArgName("rss_mib")->UseRealTime()->Unit(benchmark::kMicrosecond);
         }
         auto *b = benchmark::RegisterBenchmark(
             (std::string("spawn/") + pl_spawn_methods[i]->name).c_str(), run_spawn, (int)i);
         for (int mib : rss_sizes(suite))
             b->Arg(mib);
-        b->ArgName("rss_mib")->UseRealTime()->Unit(benchmark::kMicrosecond);
+        b->ArgName("rss_mib")->UseManualTime()->Unit(benchmark::kMicrosecond);
     }
 }
 
@@ -375,6 +500,6 @@ int main(int argc, char **argv)
         "of the registry (names in the JSON context: spawn_methods),\n"
         "while the parent holds 0..4096 MiB of resident memory (spawn/METHOD/rss_mib:N).",
         register_all, flags, defaults);
-    teardown_methods();
+    stop_probes();
     return rc;
 }

@@ -1,4 +1,5 @@
-/* bench/core/placement.c: choose and pin CPUs, with hwloc for topology. */
+/* bench/core/placement.c: choose CPUs, with hwloc for topology (pinning
+ * itself is in pin.c, which needs no hwloc). */
 #include "core/placement.h"
 
 #include <errno.h>
@@ -6,31 +7,14 @@
 #include <sched.h>
 #include <stdio.h>
 
-static cpu_set_t initial_mask;
+/* The CPUs allowed at start-up (pin.c records them), read once. */
 static int initial_cpus[CPU_SETSIZE];
 static int initial_count = -1;
 
-/* Record the affinity mask we started with (once). */
 static void load_initial(void)
 {
-    if (initial_count >= 0)
-        return;
-    initial_count = 0;
-    if (sched_getaffinity(0, sizeof initial_mask, &initial_mask) == -1) {
-        CPU_ZERO(&initial_mask);
-        CPU_SET(0, &initial_mask);
-    }
-    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
-        if (CPU_ISSET(cpu, &initial_mask))
-            initial_cpus[initial_count++] = cpu;
-}
-
-int pl_cpus_allowed(int *cpus, int max)
-{
-    load_initial();
-    for (int i = 0; i < initial_count && i < max; i++)
-        cpus[i] = initial_cpus[i];
-    return initial_count;
+    if (initial_count < 0)
+        initial_count = pl_cpus_allowed(initial_cpus, CPU_SETSIZE);
 }
 
 /* The os index of the physical core holding a CPU, or the CPU itself when
@@ -89,25 +73,6 @@ int pl_placement_all_pairs(pl_placement *out, int max)
                 n++;
             }
     return n;
-}
-
-int pl_pin_self(int cpu)
-{
-    cpu_set_t set;
-    load_initial();
-    if (cpu < 0 || cpu >= CPU_SETSIZE) {
-        errno = EINVAL;
-        return -1;
-    }
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(0, sizeof set, &set);
-}
-
-int pl_unpin_self(void)
-{
-    load_initial();
-    return sched_setaffinity(0, sizeof initial_mask, &initial_mask);
 }
 
 const char *pl_placement_describe(const pl_placement *p, char *buf, size_t size)

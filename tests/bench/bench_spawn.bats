@@ -34,11 +34,11 @@ METHODS="fork vfork clone_vm fork_exec posix_spawn forkserver system thread"
     assert_success
     for m in $METHODS; do
         for mib in 0 16 256; do
-            assert_line "spawn/$m/rss_mib:$mib/real_time"
+            assert_line "spawn/$m/rss_mib:$mib/manual_time"
         done
     done
     assert_line "spawn_ref/fork_loop/rss_mib:0/manual_time"
-    assert_line "spawn_ref/fork_loop_libs/rss_mib:0/manual_time"
+    assert_line "spawn_inproc/fork/rss_mib:0/real_time"
     refute_output --partial "rss_mib:1024"
     [ "${#lines[@]}" -eq 26 ]
 }
@@ -48,7 +48,7 @@ METHODS="fork vfork clone_vm fork_exec posix_spawn forkserver system thread"
     assert_success
     for m in $METHODS; do
         for mib in 0 16 256 1024 4096; do
-            assert_line "spawn/$m/rss_mib:$mib/real_time"
+            assert_line "spawn/$m/rss_mib:$mib/manual_time"
         done
     done
     [ "${#lines[@]}" -eq 42 ]
@@ -65,7 +65,7 @@ METHODS="fork vfork clone_vm fork_exec posix_spawn forkserver system thread"
 import json, sys
 d = json.load(open(sys.argv[1]))
 runs = {b["name"]: b for b in d["benchmarks"] if b["run_type"] == "iteration"}
-want = ["spawn/%s/rss_mib:0/real_time" % m
+want = ["spawn/%s/rss_mib:0/manual_time" % m
         for m in ("fork", "vfork", "posix_spawn", "forkserver", "thread")]
 want.append("spawn_ref/fork_loop/rss_mib:0/manual_time")
 assert sorted(runs) == sorted(want), sorted(runs)
@@ -94,7 +94,7 @@ PY
 import json, sys
 d = json.load(open(sys.argv[1]))
 rss = {b["name"]: b["rss_kib"] for b in d["benchmarks"]}
-grew = rss["spawn/thread/rss_mib:16/real_time"] - rss["spawn/thread/rss_mib:0/real_time"]
+grew = rss["spawn/thread/rss_mib:16/manual_time"] - rss["spawn/thread/rss_mib:0/manual_time"]
 assert 15 * 1024 <= grew <= 20 * 1024, grew   # ASan shadow adds 1/8
 print("ok")
 PY
@@ -102,7 +102,7 @@ PY
 }
 
 @test "bench_spawn: without the helper program the exec methods fail with a reason, others still run" {
-    cp "$PROCLAB_BIN/bench_spawn" "$BATS_TEST_TMPDIR/"
+    cp "$PROCLAB_BIN/bench_spawn" "$PROCLAB_BIN/spawn_probe" "$BATS_TEST_TMPDIR/"
     out="$BATS_TEST_TMPDIR/spawn.json"
     run_bounded 60 "$BATS_TEST_TMPDIR/bench_spawn" \
         --benchmark_filter='spawn/(posix_spawn|fork)/rss_mib:0' \
@@ -112,12 +112,39 @@ PY
     run python3 - "$out" <<'PY'
 import json, sys
 by = {b["name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
-bad = by["spawn/posix_spawn/rss_mib:0/real_time"]
+bad = by["spawn/posix_spawn/rss_mib:0/manual_time"]
 assert bad["error_occurred"] and "proclab_exit0 missing" in bad["error_message"], bad
-assert not by["spawn/fork/rss_mib:0/real_time"].get("error_occurred")
+assert not by["spawn/fork/rss_mib:0/manual_time"].get("error_occurred")
 print("ok")
 PY
     assert_output "ok"
+}
+
+@test "bench_spawn: spawns are timed from the small C probe (libc only), not from the harness" {
+    cp "$PROCLAB_BIN/bench_spawn" "$BATS_TEST_TMPDIR/"
+    out="$BATS_TEST_TMPDIR/spawn.json"
+    # without spawn_probe beside it: spawn/ fails and says why; the
+    # in-process fork still runs
+    run_bounded 60 "$BATS_TEST_TMPDIR/bench_spawn" \
+        --benchmark_filter='spawn(_inproc)?/fork/rss_mib:0' \
+        --benchmark_repetitions=1 --benchmark_min_time=0.01 \
+        --benchmark_out="$out" --benchmark_out_format=json
+    assert_failure 1
+    run python3 - "$out" <<'PY'
+import json, sys
+by = {b["name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
+bad = by["spawn/fork/rss_mib:0/manual_time"]
+assert bad["error_occurred"] and "spawn_probe missing" in bad["error_message"], bad
+assert not by["spawn_inproc/fork/rss_mib:0/real_time"].get("error_occurred")
+print("ok")
+PY
+    assert_output "ok"
+    # the probe maps no benchmark library or hwloc (and, without a
+    # sanitizer, no C++ runtime: UBSan's own runtime brings one)
+    run ldd "$PROCLAB_BIN/spawn_probe"
+    assert_success
+    refute_output --partial "libbenchmark"
+    refute_output --partial "libhwloc"
 }
 
 @test "bench_spawn: SIGINT mid-run leaves no fork server or child behind" {
