@@ -53,6 +53,7 @@ teardown() { _common_teardown; }
     kill -STOP "$pid"            # the reader pauses: the pipe fills, writers block
     [[ -n $kids ]]
     read -r kids <"/proc/$pid/task/$pid/children" || true    # no newline at its end
+    checked=0
     for w in $kids; do           # wait until each writer sleeps in write()
         for _ in $(seq 100); do
             [[ $(awk '{ print $3 }' "/proc/$w/stat") == S ]] && break
@@ -64,8 +65,10 @@ teardown() { _common_teardown; }
             flags=$(awk '/^flags:/ { print $2 }' "/proc/$w/fdinfo/${fd##*/}")
             echo "writer $w fd ${fd##*/} flags $flags"
             (( (8#$flags & 3) == 1 ))
+            checked=$((checked + 1))
         done
     done
+    [ "$checked" -ge 1 ]         # caught in the act: some writer held the pipe
     kill -KILL "$pid"
     wait "$pid" || true
     for w in $kids; do           # no writer outlives the reader for long
