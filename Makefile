@@ -75,6 +75,16 @@ endif
 POOL_SRC  := $(wildcard labs/pool/pool.c)
 POOL_LIB  := $(if $(POOL_SRC),$(OBJ)/libpool.a)
 LAB_SRCS  := $(filter-out $(POOL_SRC),$(sort $(wildcard labs/*/*.c)))
+# labs/distributed/*.c are MPI programs: built with mpicc (Open MPI) when it
+# is installed, skipped with a note otherwise (make deps installs it).
+MPICC     := $(shell command -v mpicc 2>/dev/null)
+MPI_LABS  := $(wildcard labs/distributed/*.c)
+ifeq ($(MPICC),)
+  ifneq ($(MPI_LABS),)
+    $(info note: no mpicc (Open MPI): not building $(notdir $(MPI_LABS:.c=)))
+  endif
+  LAB_SRCS := $(filter-out $(MPI_LABS),$(LAB_SRCS))
+endif
 LAB_NAMES := $(notdir $(LAB_SRCS:.c=))
 LAB_BINS  := $(addprefix $(BIN)/,$(LAB_NAMES))
 ifneq ($(words $(LAB_NAMES)),$(words $(sort $(LAB_NAMES))))
@@ -83,10 +93,12 @@ endif
 
 # A lab of labs/pool/ also links the pool library.
 lab_extra = $(if $(filter labs/pool/%,$(1)),$(POOL_LIB))
+# A lab of labs/distributed/ is compiled by mpicc.
+lab_cc = $(if $(filter labs/distributed/%,$(1)),$(MPICC),$$(CC))
 define lab_rule
 $(BIN)/$(notdir $(1:.c=)): $(1) $(call lab_extra,$(1)) | $(BIN) $(OBJ)/labs
 	$$(call say,CC,$$@)
-	$(Q)$$(CC) $$(ALL_CFLAGS) -MF $(OBJ)/labs/$(notdir $(1:.c=)).d \
+	$(Q)$(call lab_cc,$(1)) $$(ALL_CFLAGS) -MF $(OBJ)/labs/$(notdir $(1:.c=)).d \
 	    -o $$@ $$< $(call lab_extra,$(1)) $$(ALL_LDFLAGS) $$(LAB_LIBS)
 endef
 $(foreach s,$(LAB_SRCS),$(eval $(call lab_rule,$(s))))
@@ -134,6 +146,16 @@ $(BIN)/%: bench/tools/%.c $$(call tool_family,$$*) $(CORE_LIB) | $(BIN)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Ibench -MF $(OBJ)/tools-$*.d -o $@ $< \
 	    $(call tool_family,$*) $(CORE_LIB) $(ALL_LDFLAGS) $(CORE_LIBS)
+
+# MPI benchmark programs: bench/mpi/NAME.c -> $(BIN)/NAME, run under mpirun
+# (scripts/mpirun.sh) by the ipc and pool families' extra.sh; they use the
+# core and the pool family's calibrated work.  Built with mpicc when present.
+MPI_TOOL_SRCS := $(if $(MPICC),$(sort $(wildcard bench/mpi/*.c)))
+MPI_TOOL_BINS := $(addprefix $(BIN)/,$(notdir $(MPI_TOOL_SRCS:.c=)))
+$(MPI_TOOL_BINS): $(BIN)/%: bench/mpi/%.c $(OBJ)/libbench_pool.a $(CORE_LIB) | $(BIN)
+	$(call say,MPICC,$@)
+	$(Q)$(MPICC) $(ALL_CFLAGS) -Ibench -MF $(OBJ)/mpi-$*.d -o $@ $< \
+	    $(OBJ)/libbench_pool.a $(CORE_LIB) $(ALL_LDFLAGS) $(CORE_LIBS)
 
 $(OBJ)/%.o: %.c
 	$(call say,CC,$@)
@@ -230,7 +252,7 @@ labs: $(LAB_BINS) ## build the labs only
 bench-bins: $(BENCH_BINS) ## build the benchmark binaries only
 
 .PHONY: tools
-tools: $(TOOL_BINS)
+tools: $(TOOL_BINS) $(MPI_TOOL_BINS)
 
 .PHONY: unit-bins
 unit-bins: $(UNIT_BINS)
@@ -291,6 +313,13 @@ compare: ## compare two runs: A=RUN B=RUN (folders or make share archives)
 .PHONY: share
 share: ## pack one run into a small archive to send (RUN=results/DIR, default latest)
 	@scripts/share.sh $(or $(RUN),results/latest)
+
+.PHONY: mpi-demo
+mpi-demo: $(if $(MPICC),$(BIN)/mpi_pool $(BIN)/mpi_mapreduce) ## run the MPI labs (labs/distributed) on 2 ranks of this machine
+	@if [ -z "$(MPICC)" ]; then \
+	    echo 'make mpi-demo: Open MPI is not installed (make deps installs it)' >&2; exit 1; fi
+	scripts/mpirun.sh --np 2 -- $(BIN)/mpi_pool
+	scripts/mpirun.sh --np 2 -- $(BIN)/mpi_mapreduce
 
 .PHONY: clean-ipc
 clean-ipc: ## remove proclab IPC objects left by a crashed run (yours only)

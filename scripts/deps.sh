@@ -27,6 +27,8 @@ PACKAGES=(
   chromium            # a test renders the HTML report headless
   strace              # docs/labs/debugging.md recipes and their test
   gdb                 # docs/labs/debugging.md: follow-fork-mode child on a worker
+  openmpi-bin         # mpirun: labs/distributed and the MPI rows of the ipc and pool families
+  libopenmpi-dev      # mpicc and mpi.h for labs/distributed and bench/mpi
   stress-ng           # make test-stress: the lab suite under CPU load
 )
 
