@@ -14,6 +14,10 @@
  * it outlives every process until mq_unlink, so this lab unlinks it on every
  * exit path, SIGINT and SIGTERM included.
  *
+ * A run lasts at most 30 s (RUN_LIMIT_S): a child still running then dies of
+ * SIGALRM and the parent reports it (exit 1).  Keep ITEMS x WORK_MS / CONSUMERS
+ * well under that.
+ *
  * Watch for: "Full" after mq_maxmsg puts; priority 9 before 5 before 0; the
  * per-consumer counts changing between runs while the total never does.
  *
@@ -58,8 +62,9 @@ _Noreturn static void usage(FILE *out, int status)
             "  -m, --maxmsg N       queue capacity, mq_maxmsg (1..10, default 4)\n"
             "  -w, --work-ms MS     each consumer sleeps MS per item (0..1000, default 0)\n"
             "  -t, --timeout-ms MS  put/get timeout (1..60000, default 5000; demos 200)\n"
-            "  -h, --help           this help\n",
-            lab_progname);
+            "  -h, --help           this help\n"
+            "A run lasts at most %d s: a child still running then dies of SIGALRM (exit 1).\n",
+            lab_progname, RUN_LIMIT_S);
     exit(status);
 }
 

@@ -210,7 +210,7 @@ static void consumer(int k, long work_ms, bool victim)
 /* Parent-side list of items taken back from dead consumers. */
 static int pending[MAX_CONSUMERS], npending;
 static bool requeue = true;
-static long requeued;
+static long requeued, lost;     /* lost: died in a consumer's hands, not re-queued */
 
 /* Reap any consumer that died; take back the item it held. */
 static void reap_dead(void)
@@ -239,6 +239,7 @@ static void reap_dead(void)
             requeued++;
         } else {
             printf(" holding item %d: not re-queued (--no-requeue)\n", item);
+            lost++;
         }
     }
     if (pid == -1 && errno != ECHILD)
@@ -382,8 +383,14 @@ int main(int argc, char *argv[])
     }
     bool joined = join(timeout_ms);
     if (!joined) {
-        printf("join(): timed out after %ld ms with %ld unfinished task(s): "
-               "an item died with its consumer\n", timeout_ms, q->unfinished);
+        /* Say why only when we know: a lost item, or the work was just slow. */
+        reap_dead();
+        printf("join(): timed out after %ld ms with %ld unfinished task(s): ", timeout_ms,
+               q->unfinished);
+        if (lost > 0)
+            printf("%ld item(s) died with their consumer\n", lost);
+        else
+            printf("no item was lost; the consumers are still at work (more time: -t)\n");
         return 3;               /* atexit: kill and reap the consumers */
     }
     printf("join(): returned, 0 unfinished tasks\n");

@@ -47,6 +47,7 @@ struct shared {
 
 static struct shared *sh;
 static int workers = 4, phases = 3;
+static pid_t pids[MAX_WORKERS]; /* 0 once reaped */
 static bool use_barrier = true;
 
 _Noreturn static void usage(FILE *out, int status)
@@ -103,6 +104,53 @@ static void barrier_wait(int w, int k)
     }
 }
 
+/* Kill and reap every worker still running. */
+static void kill_workers(void)
+{
+    for (int w = 0; w < workers; w++)
+        if (pids[w] > 0) {
+            kill_and_reap(pids[w]);
+            pids[w] = 0;
+        }
+}
+
+/* Reap the workers.  One that stops (SIGSTOP, Ctrl-Z) or dies holds every
+ * other one at the barrier: name that one at once, with its pid, rather
+ * than whichever worker we happened to be waiting for. */
+static void wait_workers(void)
+{
+    /* The work takes about PHASES * WORKERS ms; allow 10 s more, then kill. */
+    long long deadline = now_ns() + (phases * (long long)workers + 10000) * 1000000LL;
+    char how[64];
+    for (int left = workers; left > 0; sleep_ms(1)) {
+        for (int w = 0; w < workers; w++) {
+            int status;
+            pid_t pid = pids[w];
+            pid_t r = pid > 0 ? waitpid(pid, &status, WNOHANG | WUNTRACED) : 0;
+            if (r == -1 && errno != EINTR) errExit("waitpid");
+            if (r <= 0)
+                continue;
+            if (WIFSTOPPED(status)) {
+                kill_workers();
+                fatal("worker %d (pid %ld) was stopped by SIG%s: the others wait at the "
+                      "barrier for it; killed them all", w + 1, (long)pid,
+                      sigabbrev_np(WSTOPSIG(status)));
+            }
+            pids[w] = 0;
+            left--;
+            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                kill_workers();
+                fatal("worker %d (pid %ld) ended with %s; killed the rest", w + 1, (long)pid,
+                      describe_status(status, how, sizeof how));
+            }
+        }
+        if (left > 0 && now_ns() > deadline) {
+            kill_workers();
+            fatal("%d worker(s) did not finish in time: killed them", left);
+        }
+    }
+}
+
 static void worker(int w)
 {
     barrier_wait(w, -1);        /* a starting line, in both modes */
@@ -154,7 +202,6 @@ int main(int argc, char *argv[])
         { NULL, 0, NULL, 0 },
     };
     pthread_barrierattr_t attr;
-    pid_t pids[MAX_WORKERS];
     int opt, rc;
 
     lab_init(argv[0]);
@@ -187,17 +234,7 @@ int main(int argc, char *argv[])
             worker(w);
         }
     }
-    /* The work takes about PHASES * WORKERS ms; allow 10 s more, then kill. */
-    long long deadline = now_ns() + (phases * (long long)workers + 10000) * 1000000LL;
-    for (int w = 0; w < workers; w++) {
-        int status;
-        pid_t r = wait_child_for(pids[w], &status, (deadline - now_ns()) / 1000000);
-        if (r == -1) errExit("waitpid");
-        if (r == 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            for (int j = w; j < workers; j++) kill_and_reap(pids[j]);
-            fatal("worker %d did not finish in time: killed the rest", w + 1);
-        }
-    }
+    wait_workers();
     report();
     int failed = sh->violations > 0;
     if ((rc = pthread_barrier_destroy(&sh->barrier)) != 0)

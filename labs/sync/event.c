@@ -59,7 +59,7 @@ struct shared {                 /* one MAP_SHARED page, seen by every process */
     pthread_cond_t cond;
     int flag;                   /* cond and futex: 1 = set (the futex word) */
     int ready;                  /* waiters about to call wait() */
-    struct { long long waited_ns; int result, timed_out; } w[MAX_WAITERS];
+    struct { long long waited_ns, ended_ns; int result, timed_out; } w[MAX_WAITERS];
 };
 
 static enum via via = VIA_COND;
@@ -222,7 +222,8 @@ static void waiter(int i, long timeout_ms)
     __atomic_fetch_add(&sh->ready, 1, __ATOMIC_SEQ_CST);
     long long t0 = now_ns();
     sh->w[i].result = event_wait(timeout_ms, &timed_out);
-    sh->w[i].waited_ns = now_ns() - t0;
+    sh->w[i].ended_ns = now_ns();
+    sh->w[i].waited_ns = sh->w[i].ended_ns - t0;
     sh->w[i].timed_out = timed_out;
     _exit(0);
 }
@@ -260,7 +261,7 @@ int main(int argc, char *argv[])
     };
     long waiters = 3, delay = 200, timeout = 2000;
     pid_t pids[MAX_WAITERS];
-    int opt, failed = 0;
+    int opt, failed = 0, early = 0;
 
     lab_init(argv[0]);
     while ((opt = getopt_long(argc, argv, "n:d:t:h", options, NULL)) != -1) {
@@ -300,6 +301,7 @@ int main(int argc, char *argv[])
          sleep_ms(1))
         if (now_ns() - t0 > 5000000000LL) fatal("waiters did not start within 5 s");
     sleep_ms(delay);
+    long long set_ns = now_ns();    /* a wait that ended before this missed nothing */
     event_set();
     printf("parent:  set() after %ld ms\n", delay);
 
@@ -311,10 +313,15 @@ int main(int argc, char *argv[])
             for (int j = i; j < waiters; j++) kill_and_reap(pids[j]);
             fatal("waiter %d did not finish cleanly", i + 1);
         }
+        /* Timed out before set() was even called: nothing was sent, so no
+         * wake-up was lost; the timeout was just shorter than the delay. */
+        bool before_set = sh->w[i].timed_out && sh->w[i].ended_ns < set_ns;
         printf("waiter %d: wait(timeout=%ld ms) -> %s after %lld ms%s\n", i + 1, timeout,
                sh->w[i].result ? "True" : "False", sh->w[i].waited_ns / 1000000,
-               sh->w[i].timed_out ? " (timed out: no wake-up reached it)" : "");
+               before_set ? " (timed out before set() was called)"
+               : sh->w[i].timed_out ? " (timed out: no wake-up reached it)" : "");
         failed += sh->w[i].timed_out || !sh->w[i].result;
+        early += before_set;
     }
     probe("set:");                          /* level-triggered: still set */
     event_clear();
@@ -324,7 +331,10 @@ int main(int argc, char *argv[])
     pthread_mutex_destroy(&sh->mutex);
     if (efd != -1 && close(efd) == -1) errExit("close");
     if (munmap(sh, sizeof *sh) == -1) errExit("munmap");
-    if (failed)
+    if (failed && early)
+        printf("%d of %ld waiters timed out (%d before set() was called: -t is shorter "
+               "than -d)\n", failed, waiters, early);
+    else if (failed)
         printf("%d of %ld waiters timed out\n", failed, waiters);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -38,7 +38,7 @@ teardown() { _common_teardown; }
     run_bounded 20 queue_shm --kill-consumer --no-requeue -t 500
     assert_failure 3
     assert_line --regexp '^parent: consumer 0 \(pid [0-9]+\) ended with signal:SIGKILL holding item [0-9]+: not re-queued \(--no-requeue\)$'
-    assert_line "join(): timed out after 500 ms with 1 unfinished task(s): an item died with its consumer"
+    assert_line "join(): timed out after 500 ms with 1 unfinished task(s): 1 item(s) died with their consumer"
     refute_line --partial "join(): returned"
 }
 

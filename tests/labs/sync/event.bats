@@ -54,9 +54,9 @@ check_event_via() {
 @test "event: wait(timeout) on an event set too late returns False (exit 1)" {
     run_bounded 20 event --via cond -n 2 -d 250 -t 100
     assert_failure 1
-    assert_line --regexp '^waiter 1: wait\(timeout=100 ms\) -> False after [0-9]+ ms \(timed out: no wake-up reached it\)$'
-    assert_line --regexp '^waiter 2: wait\(timeout=100 ms\) -> False after [0-9]+ ms \(timed out: no wake-up reached it\)$'
-    assert_line '2 of 2 waiters timed out'
+    assert_line --regexp '^waiter 1: wait\(timeout=100 ms\) -> False after [0-9]+ ms \(timed out before set\(\) was called\)$'
+    assert_line --regexp '^waiter 2: wait\(timeout=100 ms\) -> False after [0-9]+ ms \(timed out before set\(\) was called\)$'
+    assert_line '2 of 2 waiters timed out (2 before set() was called: -t is shorter than -d)'
 }
 
 @test "event: SIGINT mid-run leaves no waiter behind" {
