@@ -327,7 +327,8 @@ static int run_task(pool_t *p, struct worker *w, const struct task_frame *tf, ui
         }
     } else {
         ring_commit(result_ring(w->slot), rf->size);
-        /* Ring the parent's doorbell only if it sleeps, and only once. */
+        /* Ring the parent's doorbell only if it sleeps, and only once: an
+         * eventfd keeps the ring until read, so the parent cannot miss it. */
         atomic_thread_fence(memory_order_seq_cst);
         if (atomic_load(p->parent_sleeping) && atomic_exchange(p->parent_sleeping, 0))
             if (write(p->doorbell, &(uint64_t){ 1 }, 8) == -1)
@@ -353,7 +354,8 @@ static const struct task_frame *next_frame(pool_t *p, struct worker *w)
             continue;
         }
         uint32_t tail = atomic_load(&r->tail);
-        atomic_store(&r->sleeping, 1);          /* then look once more: no lost wake-up */
+        atomic_store(&r->sleeping, 1);          /* then look once more: no lost wake-up
+                                                   (futex_wait compares tail too) */
         if (atomic_load(&r->head) == tail && !atomic_load(&w->slot->stop))
             futex(&r->tail, FUTEX_WAIT, tail);
         atomic_store(&r->sleeping, 0);
@@ -704,12 +706,14 @@ static int dispatch(pool_t *p)
         p->epipe = false;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
+    /* One wake-up per batch, only for a worker that says it sleeps.  Only
+     * the worker clears its flag: were we to clear it, a wake-up sent just
+     * before it enters futex_wait would be lost, and with it every later one. */
     atomic_thread_fence(memory_order_seq_cst);
-    for (int i = 0; i < p->nworkers; i++) {    /* one wake-up per batch */
+    for (int i = 0; i < p->nworkers; i++) {
         struct worker *w = &p->workers[i];
         if (w->alive && w->sent && p->opt.queue == POOL_QUEUE_SHM &&
-            atomic_load(&task_ring(w->slot)->sleeping) &&
-            atomic_exchange(&task_ring(w->slot)->sleeping, 0))
+            atomic_load(&task_ring(w->slot)->sleeping))
             futex(&task_ring(w->slot)->tail, FUTEX_WAKE, 1);
         w->sent = false;
     }
