@@ -272,10 +272,12 @@ for fam in "${families[@]}"; do
     failed+=("$fam")
   fi
   # A family's extra runs, declared in its script folder (bench_pool's
-  # traced run for the timeline): scripts/families/FAMILY/extra.sh RUNDIR BINDIR.
+  # traced run for the timeline; ipc's and pool's MPI runs): scripts/families/
+  # FAMILY/extra.sh RUNDIR BINDIR, the filter (if any) in PROCLAB_BENCH_FILTER.
   if [[ -x scripts/families/$fam/extra.sh && -f $run/$fam.json ]]; then
     record "scripts/families/$fam/extra.sh" "$run" "$bin"
-    "scripts/families/$fam/extra.sh" "$run" "$bin" >>"$run/$fam.log" 2>&1 ||
+    PROCLAB_BENCH_FILTER=$( ((have_filter)) && printf '%s' "$filter") \
+      "scripts/families/$fam/extra.sh" "$run" "$bin" >>"$run/$fam.log" 2>&1 ||
       echo "bench.sh: $fam: extra.sh failed (see $run/$fam.log)" >&2
   fi
 done
