@@ -171,6 +171,7 @@ int main(int argc, char *argv[])
     for (int i = 0; i < pool_size(pool); i++)
         printf(" %ld", (long)pool_worker_pid(pool, i));
     printf("; retries %d; task time limit %s\n", po.retries, hang ? "300 ms" : "none");
+    fflush(stdout);                        /* the pids, even when stdout is a file */
 
     bool ok = run_batch(pool, fn, tasks, (int)victim, hang, "first batch");
     struct pool_stats st;

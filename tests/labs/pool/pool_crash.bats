@@ -57,3 +57,25 @@ pids_on() { sed -n "s/^$1.*pids \([0-9 ]*\);.*/\1/p" <<<"$output"; }
         [[ -n $stderr ]]
     done
 }
+
+@test "pool_crash: workers die with the lab (SIGTERM or SIGKILL to the parent)" {
+    for sig in TERM KILL; do
+        out="$BATS_TEST_TMPDIR/out.$sig"
+        pool_crash --tasks 5000 >"$out" 2>&1 &
+        lab=$!
+        for _ in $(seq 100); do grep -q '^pool:' "$out" && break; sleep 0.05; done
+        pids=$(sed -n 's/^pool: 2 workers, pids \([0-9 ]*\);.*/\1/p' "$out")
+        [[ -n $pids ]] || fail "no worker pids printed: $(cat "$out")"
+        kill -"$sig" "$lab"
+        wait "$lab" || true
+        for _ in $(seq 20); do
+            alive=0
+            for pid in $pids; do
+                [[ $(ps -o stat= -p "$pid" 2>/dev/null) == [^Z]* ]] && alive=1
+            done
+            ((alive == 0)) && break
+            sleep 0.05
+        done
+        ((alive == 0)) || fail "a worker outlived the lab (SIG$sig): $(ps -o pid,stat,args -p "${pids// /,}")"
+    done
+}
