@@ -26,6 +26,10 @@
 
 enum { PL_MPI_MAX_COUNTERS = 12, PL_MPI_MAX_REPS = 16 };
 
+/* Google Benchmark's suffix of the name: "real_time" (UseRealTime, as
+ * bench_ipc) or "manual_time" (UseManualTime, as bench_pool). */
+static const char *pl_json_time = "real_time";
+
 typedef struct {
     const char *name;
     double value;
@@ -165,12 +169,12 @@ static inline void pl_json_entry(FILE *f, bool *first, const char *name, int fam
                                  const char *aggregate, long iterations, double real_us,
                                  double cpu_us, const pl_counter *c, int nc)
 {
-    fprintf(f, "%s\n    {\n      \"name\": \"%s/real_time%s%s\",\n"
+    fprintf(f, "%s\n    {\n      \"name\": \"%s/%s%s%s\",\n"
                "      \"family_index\": %d,\n      \"per_family_instance_index\": 0,\n"
-               "      \"run_name\": \"%s/real_time\",\n      \"run_type\": \"%s\",\n"
+               "      \"run_name\": \"%s/%s\",\n      \"run_type\": \"%s\",\n"
                "      \"repetitions\": %d,\n",
-            *first ? "" : ",", name, aggregate ? "_" : "", aggregate ? aggregate : "",
-            family_index, name, run_type, reps);
+            *first ? "" : ",", name, pl_json_time, aggregate ? "_" : "",
+            aggregate ? aggregate : "", family_index, name, pl_json_time, run_type, reps);
     if (aggregate)
         fprintf(f, "      \"threads\": 1,\n      \"aggregate_name\": \"%s\",\n"
                    "      \"aggregate_unit\": \"%s\",\n", aggregate,
