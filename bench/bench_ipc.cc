@@ -526,6 +526,10 @@ void register_all(pl_suite suite)
             if (pl_ipc_fits(m, sz->latency[i]))
                 lat->Args({sz->latency[i], 0})->Args({sz->latency[i], 1});
         lat->ArgNames({"bytes", "cross"})->UseRealTime()->Unit(benchmark::kMicrosecond);
+        // The hook's run is one long session (no short probe run first), so
+        // a lost Ctrl-C would show as a run that goes on.
+        if (stop_during_start)
+            lat->Iterations(100000000);
         auto *thr = benchmark::RegisterBenchmark(
             (std::string("ipc_throughput/") + m->name).c_str(), bm_throughput, m);
         for (size_t i = 0; i < sz->n_throughput; i++)
@@ -590,7 +594,7 @@ int main(int argc, char **argv)
          [](const char *v) { return parse_count(v, &kill_partner_after); }},
         {"corrupt-after", "=N (testing) spoil the Nth timed message of every stream",
          [](const char *v) { return parse_count(v, &corrupt_after); }},
-        {"stop-during-start", "(testing) raise SIGINT while the first partner is being started",
+        {"stop-during-start", "(testing) raise SIGINT while a latency run's partner is being started",
          [](const char *v) {
              stop_during_start = true;
              return *v == '\0';
