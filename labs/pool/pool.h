@@ -36,8 +36,10 @@
  *     back in line and forks a replacement.  No task is lost; none completes
  *     twice.  A task function that fails (returns nonzero, pool_fail())
  *     fails its task, not the pool.
- *   - Workers die with the pool's process (PR_SET_PDEATHSIG + getppid check)
- *     and ignore SIGINT (Ctrl-C is the parent's to handle).  The shared
+ *   - Workers die with the pool's process (PR_SET_PDEATHSIG + getppid check;
+ *     strictly, with the thread that created the pool: create pools from a
+ *     thread that lives as long as they do) and ignore SIGINT (Ctrl-C is
+ *     the parent's to handle).  The shared
  *     memory is anonymous (mmap MAP_SHARED before fork): no name in /dev/shm
  *     to leak.
  *   - pool_create_threads(): the same queues and worker loop on threads.
