@@ -295,6 +295,13 @@ int main(int argc, char *argv[])
         usageErr("unexpected argument '%s'", argv[optind]);
     if (subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
         errExit("prctl PR_SET_CHILD_SUBREAPER");
+    if (core_dir[0] != '\0') {   /* say so now, not as a child's failed chdir */
+        struct stat st;
+        if (stat(core_dir, &st) == -1)
+            errExit("--core-dir %s", core_dir);
+        if (!S_ISDIR(st.st_mode))
+            fatal("--core-dir %s: not a directory", core_dir);
+    }
     if (core_dir[0] == '\0') {    /* a private directory, not the current one */
         snprintf(core_dir, sizeof core_dir, "/tmp/proclab-%ld-%ld-XXXXXX",
                  (long)getuid(), (long)getpid());
