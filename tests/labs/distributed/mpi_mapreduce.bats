@@ -8,8 +8,8 @@ load 'mpi'
 setup() { _common_setup; need_mpi mpi_mapreduce; }
 teardown() { _common_teardown; }
 
-@test "mpi_mapreduce: the reduced sum equals the serial sum and mapreduce_sum's, on 2 and 3 ranks" {
-    for np in 2 3; do
+@test "mpi_mapreduce: the reduced sum equals the serial sum and mapreduce_sum's, on 3 ranks" {
+    for np in 3; do        # 3 ranks: 1000 elements leave one over for rank 0
         mpi "$np" 30 mpi_mapreduce --elements 1000 --work 3
         assert_success
         left=$((1000 % np))
