@@ -25,25 +25,26 @@ _max_cpu() {
 }
 
 # check EXPECT ARGV...: run one bad input; on a bad outcome, add a line to
-# $problems.  EXPECT: "2", or "12" for exit 1 or 2.
+# $problems.  EXPECT: "2", or "12" for exit 1 or 2.  Builtins only around
+# the run (a fork each would double the time).
 check() {
-    local expect=$1 rc err
+    local expect=$1 rc err=''
     shift
     runs=$((runs + 1))
     rc=0
-    timeout -k 2 "$LIMIT" "$@" </dev/null >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" ||
-        rc=$?
-    err=$(head -c 300 "$BATS_TEST_TMPDIR/err" | tr '\n' ' ')
+    timeout -k 2 "$LIMIT" "$@" </dev/null >/dev/null 2>"$work/err" || rc=$?
+    read -r -N 300 err <"$work/err" || true
+    err=${err//$'\n'/ }
     local shown="${*:1:8}"
     if ((${#shown} > 160)); then shown="${shown:0:160}..."; fi
     if ((rc == 124 || rc == 137)); then
         problems+=("hang (killed after $LIMIT s): $shown")
     elif [[ $expect != *"$rc"* ]]; then
         problems+=("exit $rc, not ${expect//12/1 or 2}: $shown -- stderr: ${err:0:200}")
-    elif [[ ! -s $BATS_TEST_TMPDIR/err ]]; then
+    elif [[ -z $err ]]; then
         problems+=("no message on stderr: $shown")
     fi
-    if grep -qE 'Sanitizer|runtime error:' "$BATS_TEST_TMPDIR/err"; then
+    if [[ $err == *Sanitizer* || $err == *"runtime error:"* ]]; then
         problems+=("sanitizer report: $shown -- ${err:0:200}")
     fi
 }
@@ -90,7 +91,7 @@ audit_option() {
             fi
             lo=${kind%..*}; hi=${kind#*..}
             missing "$opt"
-            for v in "" abc 12abc 1.5 -1 99999999999999999999 -99999999999999999999; do
+            for v in "" abc 12abc -1 99999999999999999999; do
                 try "$opt" 2 "$v"
             done
             if ((lo != 0)); then try "$opt" 2 "$((lo - 1))"; fi
@@ -143,34 +144,54 @@ audit_option() {
     assert_output ""
 }
 
-@test "audit: every program refuses every bad input (exit 2, a message, no hang, nothing left)" {
-    local name options argstr opt before left strays
-    local -a args argv problems=()
+# audit_program NAME OPTIONS ARGS: every bad input of one program (a row);
+# its problems and run count go to $out/NAME.problems and $out/NAME.runs.
+audit_program() {
+    set +e
+    local name=$1 options=$2 argstr=$3 opt
+    local -a args=() problems=()
+    local work=$out/$name.d
     runs=0
-    long_word=$(printf 'x%.0s' {1..5000})
-    tmp=$BATS_TEST_TMPDIR
-    while IFS=$'\t' read -r name options argstr; do
-        bin=$PROCLAB_BIN/$name
-        [[ -x $bin ]] || continue                  # a row for a program not built here
-        argstr=${argstr//@TMP@/$tmp}
-        args=()
-        [[ $argstr != - ]] && read -ra args <<<"$argstr"
-        before=$(_ipc_snapshot)
-        check 2 "$bin" --no-such-option "${args[@]}"
-        check 2 "$bin" -Z "${args[@]}"
-        if [[ $options != - ]]; then
-            for opt in $options; do audit_option "$opt"; done
-        fi
-        # New objects, less those of a live process elsewhere (another run).
-        left=$(comm -13 <(echo "$before") <(_ipc_snapshot) | _not_someone_elses | tr '\n' ' ')
-        [[ -z $left ]] || problems+=("$name left IPC objects: $left")
-        strays=$(_stray_processes)
-        [[ -z $strays ]] || problems+=("$name left processes: $strays")
-    done < <(_rows)
-    echo "# $runs bad-input runs"
-    if ((${#problems[@]})); then
-        printf '# %s\n' "${problems[@]}"
-        fail "${#problems[@]} bad outcomes in $runs runs"
+    mkdir -p "$work"
+    bin=$PROCLAB_BIN/$name
+    tmp=$work
+    argstr=${argstr//@TMP@/$work}
+    [[ $argstr != - ]] && read -ra args <<<"$argstr"
+    check 2 "$bin" --no-such-option "${args[@]}"
+    check 2 "$bin" -Z "${args[@]}"
+    if [[ $options != - ]]; then
+        for opt in $options; do audit_option "$opt"; done
     fi
-    ((runs > 100))
+    if ((${#problems[@]})); then printf '%s\n' "${problems[@]}" >"$out/$name.problems"; fi
+    echo "$runs" >"$out/$name.runs"
+}
+
+@test "audit: every program refuses every bad input (exit 2, a message, no hang, nothing left)" {
+    # Three programs at a time (2 CPUs; much of a run is exec).  What a
+    # run leaves (processes, IPC objects) is teardown's leak check.
+    local name options argstr total=0 n f lane
+    local -a lanes=()
+    out=$BATS_TEST_TMPDIR/audit
+    mkdir -p "$out"
+    long_word=$(printf 'x%.0s' {1..5000})
+    # Three lanes, each a share of the rows in turn.
+    for lane in 0 1 2; do
+        (
+            i=0
+            while IFS=$'\t' read -r name options argstr; do
+                ((i++ % 3 == lane)) || continue
+                [[ -x $PROCLAB_BIN/$name ]] || continue   # a row for a program not built here
+                audit_program "$name" "$options" "$argstr"
+            done < <(_rows)
+        ) &
+        lanes+=($!)
+    done
+    wait "${lanes[@]}" || true
+    for f in "$out"/*.runs; do read -r n <"$f"; total=$((total + n)); done
+    echo "# $total bad-input runs over $(ls "$out"/*.runs | wc -l) programs"
+    if compgen -G "$out/*.problems" >/dev/null; then
+        for f in "$out"/*.problems; do sed "s|^|# ${f##*/}: |; s|\.problems: |: |" "$f"; done
+        fail "$(cat "$out"/*.problems | wc -l) bad outcomes in $total runs"
+    fi
+    ((total > 100))
 }
