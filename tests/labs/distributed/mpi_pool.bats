@@ -53,3 +53,22 @@ teardown() { _common_teardown; }
     [ "$status" -eq 2 ]
     assert_output --partial "needs 2 or more ranks"
 }
+
+@test "mpi_pool: SIGTERM to the run ends every rank; Open MPI's private directory is removed" {
+    out=$BATS_TEST_TMPDIR/out
+    "$PROCLAB_ROOT/scripts/mpirun.sh" --np 2 --timeout 30 -- "$PROCLAB_BIN/mpi_pool" \
+        --tasks 20 --block 100 --hang-task 0 >"$out" 2>&1 &
+    pid=$!
+    for _ in $(seq 200); do grep -q '^serial' "$out" && break; sleep 0.05; done
+    grep -q '^serial' "$out" || { kill -KILL "$pid"; fail "the master never started: $(cat "$out")"; }
+    kill -TERM "$pid"
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fail "mpirun.sh still runs 5 s after SIGTERM"; fi
+    wait "$pid" || true
+    # every rank ends within 3 s (the teardown then finds no stray)
+    for _ in $(seq 30); do pgrep -f "^$PROCLAB_BIN/mpi_pool " >/dev/null || break; sleep 0.1; done
+    run pgrep -af "^$PROCLAB_BIN/mpi_pool "
+    [ "$status" -eq 1 ] || fail "ranks left 3 s after mpirun.sh ended: $output"
+    # the private directory (named after mpirun.sh's pid) is gone; teardown checks the rest
+    ! compgen -G "/tmp/proclab-$(id -u)-$pid-*" >/dev/null
+}
