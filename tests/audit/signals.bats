@@ -172,7 +172,7 @@ LIVE=(
     "queue_sysv -c 1 -n 20 -w 100"
     "queue_posix -p 1 -c 1 -n 10 -w 200"
     "fifo -d 2000 demo"
-    "race --lock sysv_sem -p 2 -n 2000000"
+    "race --lock sysv_sem -p 2 -n 200000"
 )
 
 @test "signals: SIGKILL early and mid-run: no process outlives it by a second; make clean-ipc removes what it left, and nothing else" {
@@ -182,13 +182,11 @@ LIVE=(
     for plan in "${plans[@]}"; do
         round "$plan"
     done
-    local killed_left kind id
+    local killed_left kind id left
     killed_left=$(_new_objects "$before")
     echo "# $(wc -l <"$SWEEP/runs") runs; SIGKILL left $(grep -c . <<<"$killed_left") objects"
-    if [[ -s $SWEEP/problems ]]; then
-        sed 's/^/# /' "$SWEEP/problems"
-        fail "$(wc -l <"$SWEEP/problems") problems"
-    fi
+    # Processes that outlived the kill are reported at the end: the clean-up
+    # below is checked either way.
 
     # The clean-up: needs the clean_ipc.sh that knows every kind of object
     # (named semaphores, /tmp/proclab-UID-* directories, a registry of
@@ -229,10 +227,17 @@ LIVE=(
         wait "${live_pids[i]}" || status=$?
         ((status == 0)) || failed_live+=("${live_names[i]} (exit $status: $(head -c 200 "$SWEEP/live.${live_names[i]%% *}.err"))")
     done
-    [[ $clean_status -eq 0 ]] || fail "clean_ipc.sh exited $clean_status: $clean_output"
-    ((${#missing[@]} == 0)) || fail "clean_ipc.sh removed a live run's objects: ${missing[*]}"
-    ((${#failed_live[@]} == 0)) || fail "live runs failed beside clean_ipc.sh: ${failed_live[*]}"
+    [[ $clean_status -eq 0 ]] ||
+        echo "clean_ipc.sh exited $clean_status: $clean_output" >>"$SWEEP/problems"
+    ((${#missing[@]} == 0)) ||
+        echo "clean_ipc.sh removed a live run's objects: ${missing[*]}" >>"$SWEEP/problems"
+    ((${#failed_live[@]} == 0)) ||
+        echo "live runs failed beside clean_ipc.sh: ${failed_live[*]}" >>"$SWEEP/problems"
     # What the killed runs left is gone, and nothing else changed.
     left=$(_new_objects "$before")
-    [[ -z $left ]] || fail "left after make clean-ipc: $(tr '\n' ' ' <<<"$left")"
+    [[ -z $left ]] || echo "left after make clean-ipc: $(tr '\n' ' ' <<<"$left")" >>"$SWEEP/problems"
+    if [[ -s $SWEEP/problems ]]; then
+        sed 's/^/# /' "$SWEEP/problems"
+        fail "$(wc -l <"$SWEEP/problems") problems"
+    fi
 }
