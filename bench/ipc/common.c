@@ -5,13 +5,23 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 int pl_ipc_name(char *buf, size_t size, const char *what)
 {
-    int n = snprintf(buf, size, "/proclab-%u-%ld-%s", (unsigned)getuid(),
-                     (long)getpid(), what);
+    /* 8 random hex digits: nobody can create the name first (the pid alone
+     * is easy to guess); callers make a new name on EEXIST. */
+    uint32_t bits = 0;
+    ssize_t got;
+    while ((got = getrandom(&bits, sizeof bits, 0)) == -1 && errno == EINTR)
+        ;
+    if (got != (ssize_t)sizeof bits)
+        return -1;
+    int n = snprintf(buf, size, "/proclab-%u-%ld-%08x-%s", (unsigned)getuid(),
+                     (long)getpid(), (unsigned)bits, what);
     if (n < 0 || (size_t)n >= size) {
         errno = ENAMETOOLONG;
         return -1;

@@ -4,8 +4,9 @@
  * failure, and an EINTR from a blocking call passes up unchanged (that is
  * how the parent learns its partner died).
  *
- *   pl_ipc_name()      "/proclab-<uid>-<pid>-<what>" for POSIX shm, mqueue,
- *                      semaphores (pid = the creating process)
+ *   pl_ipc_name()      "/proclab-<uid>-<pid>-<rand>-<what>" for POSIX shm,
+ *                      mqueue, semaphores (pid = the creating process; rand:
+ *                      8 random hex digits, a fresh one each call)
  *   pl_ipc_tmpdir()    a private mkdtemp directory "/tmp/proclab-<uid>-
  *                      <pid>-XXXXXX" (mode 0700) for FIFOs and sockets;
  *                      pl_ipc_tmpdir_remove() removes it and what is in it
@@ -35,7 +36,8 @@ enum {
 /* Room for any name or path made here. */
 enum { PL_IPC_NAME_MAX = 108 };   /* also fits sockaddr_un.sun_path */
 
-/* "/proclab-<uid>-<pid>-<what>" into buf; 0, or -1 (ENAMETOOLONG). */
+/* "/proclab-<uid>-<pid>-<rand>-<what>" into buf; 0, or -1 (ENAMETOOLONG).
+ * Open with O_EXCL and call again for a new name on EEXIST. */
 int pl_ipc_name(char *buf, size_t size, const char *what);
 
 /* Make a private directory "/tmp/proclab-<uid>-<pid>-XXXXXX" (0700) and

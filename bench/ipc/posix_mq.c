@@ -87,13 +87,15 @@ static pl_chan *create(size_t max_bytes)
     if (!(ch->stage = malloc(max_bytes)))
         goto fail;
     for (int d = 0; d < 2; d++) {
-        if (pl_ipc_name(ch->name[d], sizeof ch->name[d],
-                        d == 0 ? "posix_mq-0" : "posix_mq-1") == -1) {
-            ch->name[d][0] = '\0';
-            goto fail;
-        }
-        ch->q[d] = mq_open(ch->name[d], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-                           0600, &attr);
+        do {                            /* a new random name on EEXIST */
+            if (pl_ipc_name(ch->name[d], sizeof ch->name[d],
+                            d == 0 ? "posix_mq-0" : "posix_mq-1") == -1) {
+                ch->name[d][0] = '\0';
+                goto fail;
+            }
+            ch->q[d] = mq_open(ch->name[d], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+                               0600, &attr);
+        } while (ch->q[d] == (mqd_t)-1 && errno == EEXIST);
         if (ch->q[d] == (mqd_t)-1) {
             ch->name[d][0] = '\0';      /* not ours: never unlink it */
             goto fail;
