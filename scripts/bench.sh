@@ -2,8 +2,9 @@
 # scripts/bench.sh: run the benchmark families and keep everything in one folder.
 #
 # Runs build/bin/bench_FAMILY for every family that is built (spawn, ipc,
-# sync in that order, then any other), each with Google Benchmark's JSON
-# written to RUN/FAMILY.json, then scripts/report.sh RUN for the CSV, plots
+# sync in that order, then any other; then the script families such as the
+# Python probe, scripts/families/NAME/run.sh), each with Google Benchmark's
+# JSON written to RUN/FAMILY.json, then scripts/report.sh RUN for the CSV, plots
 # (gnuplot), summary.txt and report.md.  RUN is results/HOST-UTCSTAMP
 # (never an existing folder; results/latest points at the newest) unless
 # --out says otherwise.  RUN/command.txt has every command exactly as run;
@@ -57,7 +58,7 @@ while (($#)); do
     --filter=*) filter=${1#*=} have_filter=1 ;;
     -h|--help)
       usage
-      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
       exit 0 ;;
     *) bad "unknown argument '$1'" ;;
   esac

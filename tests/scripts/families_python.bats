@@ -91,3 +91,16 @@ print("ok")
 PY
     assert_output "ok"
 }
+
+@test "bench.sh runs the probe as the python family: python.json in the run folder, its summary section" {
+    r="$BATS_TEST_TMPDIR/run"
+    run_bounded 120 "$PROCLAB_ROOT/scripts/bench.sh" --only python --filter 'pipe_pingpong' --out "$r"
+    assert_success
+    assert_output --partial "python: multiprocessing, concurrent.futures and the shell"
+    assert_output --partial "python/pipe_pingpong/bytes:64"
+    run grep -c "scripts/families/python/run.sh $r quick" "$r/command.txt"
+    assert_output "1"
+    run python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sorted({b["run_name"] for b in d["benchmarks"]}))' "$r/python.json"
+    assert_output "['python/pipe_pingpong/bytes:64']"
+    grep -q "^## python" "$r/report.md"
+}
