@@ -9,11 +9,14 @@ load '../labs/distributed/mpi'
 setup() { _common_setup; need_mpi ipc_mpi; need_mpi pool_mpi; }
 teardown() { _common_teardown; }
 
-@test "ipc_mpi: latency and throughput of mpi with bench_ipc's names and counters, merged into ipc.json" {
-    out=$BATS_TEST_TMPDIR/mpi.json
-    mpi 2 60 ipc_mpi --suite=quick "--out=$out" '--filter=bytes:64/cross:1'
+@test "ipc extra.sh: ipc_mpi's latency and throughput with bench_ipc's names and counters, added to ipc.json" {
+    r=$BATS_TEST_TMPDIR/run
+    mkdir -p "$r"
+    printf '{"context": {"ipc_mechanisms": "pipe", "proclab_suite": "quick"}, "benchmarks": [{"name": "x"}]}\n' >"$r/ipc.json"
+    PROCLAB_BENCH_FILTER='bytes:64/cross:1' run_bounded 60 "$PROCLAB_ROOT/scripts/families/ipc/extra.sh" "$r" "$PROCLAB_BIN"
     assert_success
-    run /usr/bin/python3 - "$out" <<'PY'
+    assert_output --partial "MPI results added to ipc.json"
+    run /usr/bin/python3 - "$r/mpi/ipc.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["context"]["proclab_family"] == "ipc", d["context"]
@@ -32,12 +35,9 @@ aggs = sorted(b["aggregate_name"] for b in d["benchmarks"] if b["run_type"] == "
 assert aggs == sorted(["mean", "median", "stddev", "cv"] * 2), aggs
 PY
     assert_success
-    # merged into a family's JSON: the benchmarks and the mechanism are added
-    printf '{"context": {"ipc_mechanisms": "pipe"}, "benchmarks": [{"name": "x"}]}\n' >"$BATS_TEST_TMPDIR/ipc.json"
-    run "$PROCLAB_ROOT/scripts/lib/merge_json.py" "$BATS_TEST_TMPDIR/ipc.json" "$out" --append-context ipc_mechanisms=mpi
-    assert_success
-    run /usr/bin/python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["context"]["ipc_mechanisms"], len(d["benchmarks"]), d["context"]["mpi_library"][:8])' "$BATS_TEST_TMPDIR/ipc.json"
-    assert_output "pipe mpi 15 Open MPI"     # 1 + 2 x (3 repetitions + 4 aggregates)
+    # merged: the benchmarks and the mechanism are added, the rest kept
+    run /usr/bin/python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["context"]["ipc_mechanisms"], len(d["benchmarks"]), d["benchmarks"][0]["name"], d["context"]["mpi_library"][:8])' "$r/ipc.json"
+    assert_output "pipe mpi 15 x Open MPI"     # 1 + 2 x (3 repetitions + 4 aggregates)
 }
 
 @test "pool_mpi: pool/mpi/workers:W/grain_us:G/chunk:1 with bench_pool's counters; W = ranks - 1" {

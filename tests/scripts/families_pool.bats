@@ -19,7 +19,7 @@ short_run() {  # RUNDIR: bench_pool and the probe, as bench.sh would, but short
         --benchmark_repetitions=1 --benchmark_min_time=0.005 \
         --benchmark_out="$run/pool.json" --benchmark_out_format=json
     assert_success
-    run_bounded 30 "$FAM/extra.sh" "$run" "$PROCLAB_BIN"
+    PROCLAB_BENCH_NO_MPI=1 run_bounded 30 "$FAM/extra.sh" "$run" "$PROCLAB_BIN"   # MPI: tests/bench/mpi.bats
     assert_success
     run_bounded 60 "$PROCLAB_ROOT/scripts/families/python/probe.py" --repetitions 1 --tasks-scale 0.05 \
         --filter 'pool_map/chunk:1/workers:(1|2)/grain_us:(0|1000)$' --out "$run/python.json"

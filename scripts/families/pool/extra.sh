@@ -6,7 +6,8 @@
 # W + 1 ranks, W as bench_pool's sweep: quick 1 2, full 1 2 4 ... 2 x CPUs),
 # each JSON kept in RUNDIR/mpi/ and added to RUNDIR/pool.json
 # (scripts/lib/merge_json.py).  The runner's filter is PROCLAB_BENCH_FILTER.
-# Without Open MPI (or pool_mpi, built only with mpicc) it says so.
+# Without Open MPI (or pool_mpi, built only with mpicc) it says so; so it
+# does with PROCLAB_BENCH_NO_MPI=1 (tests of the other kinds' scripts).
 set -uo pipefail
 if [[ $# -ne 2 || $1 == -* ]]; then
   echo "Usage: extra.sh RUNDIR BINDIR" >&2
@@ -16,6 +17,10 @@ run=$1 bin=$2
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 "$bin/bench_pool" --trace="$run/pool_trace.csv" || exit 1
 
+if [[ ${PROCLAB_BENCH_NO_MPI:-0} == 1 ]]; then
+  echo "pool: MPI skipped (PROCLAB_BENCH_NO_MPI=1)"
+  exit 0
+fi
 if ! command -v mpirun >/dev/null 2>&1 || [[ ! -x $bin/pool_mpi ]]; then
   echo "pool: MPI skipped: Open MPI is not installed or pool_mpi not built (make deps; make)"
   exit 0
