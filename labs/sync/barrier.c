@@ -114,27 +114,33 @@ static void kill_workers(void)
         }
 }
 
-/* Reap the workers.  One that stops (SIGSTOP, Ctrl-Z) or dies holds every
- * other one at the barrier: name that one at once, with its pid, rather
- * than whichever worker we happened to be waiting for. */
+/* Reap the workers.  One that stops (SIGSTOP, Ctrl-Z) holds every other one
+ * at the barrier: say which one, by its pid, as soon as it happens, and name
+ * it again if the deadline passes; a worker that dies is named the same way. */
 static void wait_workers(void)
 {
     /* The work takes about PHASES * WORKERS ms; allow 10 s more, then kill. */
     long long deadline = now_ns() + (phases * (long long)workers + 10000) * 1000000LL;
+    bool stopped[MAX_WORKERS] = { false };
     char how[64];
     for (int left = workers; left > 0; sleep_ms(1)) {
         for (int w = 0; w < workers; w++) {
             int status;
             pid_t pid = pids[w];
-            pid_t r = pid > 0 ? waitpid(pid, &status, WNOHANG | WUNTRACED) : 0;
+            pid_t r = pid > 0 ? waitpid(pid, &status, WNOHANG | WUNTRACED | WCONTINUED) : 0;
             if (r == -1 && errno != EINTR) errExit("waitpid");
             if (r <= 0)
                 continue;
-            if (WIFSTOPPED(status)) {
-                kill_workers();
-                fatal("worker %d (pid %ld) was stopped by SIG%s: the others wait at the "
-                      "barrier for it; killed them all", w + 1, (long)pid,
-                      sigabbrev_np(WSTOPSIG(status)));
+            if (WIFSTOPPED(status) || WIFCONTINUED(status)) {
+                stopped[w] = WIFSTOPPED(status);
+                if (stopped[w])
+                    printf("parent: worker %d (pid %ld) was stopped by SIG%s: the others wait "
+                           "at the barrier for it (kill -CONT %ld lets it go on)\n", w + 1,
+                           (long)pid, sigabbrev_np(WSTOPSIG(status)), (long)pid);
+                else
+                    printf("parent: worker %d (pid %ld) continues\n", w + 1, (long)pid);
+                fflush(stdout);
+                continue;
             }
             pids[w] = 0;
             left--;
@@ -145,6 +151,13 @@ static void wait_workers(void)
             }
         }
         if (left > 0 && now_ns() > deadline) {
+            for (int w = 0; w < workers; w++)
+                if (stopped[w]) {
+                    pid_t pid = pids[w];
+                    kill_workers();
+                    fatal("worker %d (pid %ld) is stopped and the others wait for it at the "
+                          "barrier: killed them all", w + 1, (long)pid);
+                }
             kill_workers();
             fatal("%d worker(s) did not finish in time: killed them", left);
         }
