@@ -462,6 +462,16 @@ int main(int argc, char **argv)
         return 1;
     }
     std::vector<pl_flag> flags = {
+        {"list", "list the spawn methods (the registry), then exit",
+         [](const char *v) {
+             if (*v != '\0')
+                 return false;
+             std::printf("%-12s %s\n", "method", "what it does");
+             for (const pl_spawn_method *const *m = pl_spawn_methods; *m; m++)
+                 std::printf("%-12s %s\n", (*m)->name, (*m)->what);
+             std::exit(0);
+             return true;
+         }},
         {"pin", "CPU|none: the CPU the run (and every child) is pinned to (default: chosen)",
          [](const char *v) {
              if (std::strcmp(v, "none") == 0) {

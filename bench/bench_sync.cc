@@ -20,6 +20,7 @@ extern "C" {
 }
 
 #include <cerrno>
+#include <cstdio>
 #include <csignal>
 #include <cstring>
 #include <string>
@@ -113,6 +114,16 @@ static std::vector<int> procs_for(pl_suite suite)
 int main(int argc, char **argv)
 {
     std::vector<pl_flag> flags = {
+        {"list", "list the lock kinds (the registry), then exit",
+         [](const char *v) {
+             if (*v != '\0')
+                 return false;
+             std::printf("%-10s %s\n", "lock", "what it is");
+             for (const pl_lock_kind *const *k = pl_lock_kinds; *k; k++)
+                 std::printf("%-10s %s\n", (*k)->name, (*k)->summary);
+             std::exit(0);
+             return true;
+         }},
         {"kill-worker-after", "(testing) SIGKILL worker 0 after N rounds",
          [](const char *v) {
              // Range-checked before the cast: 4294967297 must not become 1.

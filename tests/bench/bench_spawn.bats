@@ -6,7 +6,8 @@ load '../helpers/common'
 setup() { _common_setup; }
 teardown() { _common_teardown; }
 
-METHODS="fork vfork clone_vm fork_exec posix_spawn forkserver system thread"
+# The methods come from the registry (bench_spawn --list).
+methods() { bench_spawn --list | awk 'NR > 1 { print $1 }'; }
 
 @test "bench_spawn --help exits 0 and names its flags" {
     run bench_spawn --help
@@ -30,6 +31,10 @@ METHODS="fork vfork clone_vm fork_exec posix_spawn forkserver system thread"
 }
 
 @test "bench_spawn: the quick suite lists every method at 0, 16, 256 MiB and the references" {
+    METHODS=$(methods)
+    for m in fork posix_spawn forkserver thread; do grep -qx "$m" <<<"$METHODS"; done
+    run --separate-stderr bench_spawn --list=junk
+    assert_failure 2
     run bench_spawn --benchmark_list_tests
     assert_success
     for m in $METHODS; do
@@ -40,10 +45,11 @@ METHODS="fork vfork clone_vm fork_exec posix_spawn forkserver system thread"
     assert_line "spawn_ref/fork_loop/rss_mib:0/manual_time"
     assert_line "spawn_inproc/fork/rss_mib:0/real_time"
     refute_output --partial "rss_mib:1024"
-    [ "${#lines[@]}" -eq 26 ]
+    [ "${#lines[@]}" -eq $((3 * $(wc -l <<<"$METHODS") + 2)) ]   # + the two references
 }
 
 @test "bench_spawn: the full suite adds 1024 and 4096 MiB" {
+    METHODS=$(methods)
     run bench_spawn --suite=full --benchmark_list_tests
     assert_success
     for m in $METHODS; do
@@ -51,7 +57,7 @@ METHODS="fork vfork clone_vm fork_exec posix_spawn forkserver system thread"
             assert_line "spawn/$m/rss_mib:$mib/manual_time"
         done
     done
-    [ "${#lines[@]}" -eq 42 ]
+    [ "${#lines[@]}" -eq $((5 * $(wc -l <<<"$METHODS") + 2)) ]
 }
 
 @test "bench_spawn: a short run writes JSON with latency counters, rates and no errors" {
