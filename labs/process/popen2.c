@@ -2,8 +2,9 @@
  *
  * Lesson: this is subprocess.Popen(cmd, stdin=PIPE, stdout=PIPE, stderr=PIPE)
  * followed by communicate(input, timeout).  Three pipes are made; the child
- * is started with posix_spawnp, whose file actions dup2 the pipe ends onto
- * its fds 0, 1 and 2 and close the rest.  The parent then writes stdin and
+ * is started with posix_spawn, whose file actions dup2 the pipe ends onto
+ * its fds 0, 1 and 2 and close the rest.  (It starts this program again in a
+ * hidden mode that makes the command die with us, then execs the command.)  The parent then writes stdin and
  * reads stdout and stderr *at the same time*, with poll(), until both
  * outputs reach EOF, and reaps the child.  A deadline bounds it all: at the
  * timeout the child is killed, then reaped.
@@ -96,6 +97,59 @@ static void fill_std_fds(void)
     }
 }
 
+/* The command must die with us, even if we are killed with SIGKILL, and
+ * posix_spawn has no attribute for PR_SET_PDEATHSIG.  So we spawn ourselves
+ * in a hidden mode first (GUARD_ARG): that process arms the guard, which
+ * survives exec, and then execs the command.  Whether that exec worked comes
+ * back on an error pipe, fd ERR_FD in the child, marked close-on-exec there:
+ * EOF means the command runs; an int means exec failed with that errno.
+ * (Python's subprocess reports exec errors the same way.) */
+#define GUARD_ARG "--exec-guarded-by"
+#define ERR_FD 3
+
+/* argv: popen2 GUARD_ARG PARENT_PID CMD [ARG...]: the spawned side. */
+_Noreturn static void guarded_exec(char *argv[])
+{
+    lab_die_with_parent((pid_t)strtol(argv[2], NULL, 10));
+    int err = errno = 0;
+    if (fcntl(ERR_FD, F_SETFD, FD_CLOEXEC) == 0) {
+        execvp(argv[3], &argv[3]);
+        err = errno;
+    } else {
+        err = errno;
+    }
+    if (write(ERR_FD, &err, sizeof err) != (ssize_t)sizeof err) {
+        /* the parent reads EOF: it will see exit 127 */
+    }
+    _exit(127);
+}
+
+/* After a successful spawn: wait (bounded) for the exec verdict.  Returns 0
+ * when the command runs, else the errno of its failed exec (the child is
+ * then reaped). */
+static int exec_verdict(pid_t pid, int errfd)
+{
+    struct pollfd pfd = { .fd = errfd, .events = POLLIN };
+    int err = 0, status;
+    ssize_t n;
+    int ready = poll(&pfd, 1, 10000);
+    if (ready == -1)
+        errExit("poll");
+    if (ready == 0) {
+        kill_and_reap(pid);
+        fatal("the command was not started within 10 s");
+    }
+    while ((n = read(errfd, &err, sizeof err)) == -1 && errno == EINTR)
+        ;
+    if (n == -1)
+        errExit("read exec status");
+    if (n == 0)
+        return 0;                       /* EOF: exec closed the pipe */
+    if (waitpid(pid, &status, 0) == -1)
+        errExit("waitpid");
+    return err != 0 ? err : EIO;
+}
+
 /* Spawn argv on three pipes; parent[i] gets our end of the child's fd i. */
 static pid_t spawn_on_pipes(char *argv[], int parent[3])
 {
@@ -121,6 +175,13 @@ static pid_t spawn_on_pipes(char *argv[], int parent[3])
     for (int i = 0; i < 3 && rc == 0; i++)
         if ((rc = posix_spawn_file_actions_addclose(&fa, p[i][0])) == 0)
             rc = posix_spawn_file_actions_addclose(&fa, p[i][1]);
+    /* ... and the exec-status pipe goes to ERR_FD (pipes never sit on 0..2,
+     * see fill_std_fds, and every fd above was closed first). */
+    int errp[2];
+    if (pipe2(errp, O_CLOEXEC) == -1)
+        errExit("pipe2");
+    if (rc == 0)
+        rc = posix_spawn_file_actions_adddup2(&fa, errp[1], ERR_FD);
     if (rc != 0)
         errExitEN(rc, "posix_spawn_file_actions_add*");
     /* We ignore SIGPIPE; an ignored signal stays ignored across exec, so give
@@ -132,9 +193,27 @@ static pid_t spawn_on_pipes(char *argv[], int parent[3])
     if ((rc = posix_spawnattr_setsigdefault(&attr, &pipe_only)) != 0 ||
         (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF)) != 0)
         errExitEN(rc, "posix_spawnattr");
-    rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+    int n = 0;
+    while (argv[n] != NULL)
+        n++;
+    char parent_pid[24], **guard_argv = calloc((size_t)n + 4, sizeof *guard_argv);
+    if (guard_argv == NULL)
+        errExit("calloc");
+    snprintf(parent_pid, sizeof parent_pid, "%ld", (long)getpid());
+    guard_argv[0] = (char *)lab_progname;
+    guard_argv[1] = GUARD_ARG;
+    guard_argv[2] = parent_pid;
+    memcpy(&guard_argv[3], argv, ((size_t)n + 1) * sizeof *argv);
+    rc = posix_spawn(&pid, "/proc/self/exe", &fa, &attr, guard_argv, environ);
+    free(guard_argv);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
+    if (close(errp[1]) == -1)
+        errExit("close");
+    if (rc == 0)
+        rc = exec_verdict(pid, errp[0]);
+    if (close(errp[0]) == -1)
+        errExit("close");
     /* In the parent, close the child's ends: our copy of a write end would
      * keep its pipe open, and we would never read EOF on stdout or stderr. */
     if (rc == 0)    /* the child has exec'd: its table is final */
@@ -305,6 +384,8 @@ int main(int argc, char *argv[])
     int opt, fd[3], status;
     char how[32];
 
+    if (argc >= 4 && strcmp(argv[1], GUARD_ARG) == 0)
+        guarded_exec(argv);             /* we are the spawned side */
     lab_init(argv[0]);
     to_send = 1 << 20;
     /* '+': stop at the first non-option, so CMD's own options stay its own. */

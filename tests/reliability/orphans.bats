@@ -33,6 +33,7 @@ CASES=(
     "framing -n 1000000"
     "pipe_basics --keep-write-end -t 10000"
     "shared_state --layout packed -i 1000000000"
+    "popen2 -t 60 -- sleep 30"
 )
 
 # Append PID's children and grandchildren to the array "found".  Builtins
