@@ -13,7 +13,7 @@ fi
 run=$1
 [[ -f $run/spawn.json ]] || { echo "plot.sh: no $run/spawn.json" >&2; exit 1; }
 mkdir -p "$run/plots"
-{ read -r methods; read -r host; read -r sub; } < <(python3 "$here/to_csv.py" "$run")
+{ read -r methods; read -r host; read -r sub; read -r registry; } < <(python3 "$here/to_csv.py" "$run")
 [[ -n ${methods:-} ]] || { echo "plot.sh: no spawn benchmarks in $run/spawn.json" >&2; exit 1; }
-gnuplot -e "csv='$run/spawn_time.csv'; out='$run/plots/spawn_time'; host='$host'; methods='$methods'; subtitle='$sub'" \
+gnuplot -e "csv='$run/spawn_time.csv'; out='$run/plots/spawn_time'; host='$host'; methods='$methods'; registry='$registry'; subtitle='$sub'" \
   "$here/spawn_time.gp"

@@ -16,11 +16,16 @@ set style data linespoints
 # Eight distinct dark colours; point shapes differ too (vfork and clone_vm
 # often lie on top of each other).
 colors = "#d62728 #2ca02c #17becf #ff7f0e #1f77b4 #9467bd #8c564b #000000"
-do for [i=1:words(methods)] { set linetype i lc rgb word(colors, (i-1)%8+1) lw 2 pt 1+(i-1)%13 dt 1+(i-1)/8 }
+# One line type per entry of the registry (plot.sh passes `registry`, from
+# the JSON context), so an entry keeps its colour whatever ran.
+if (!exists("registry") || registry eq '') registry = methods
+lt_of_from(w, k) = k > words(registry) ? k : (word(registry, k) eq w ? k : lt_of_from(w, k + 1))
+lt_of(w) = lt_of_from(w, 1)
+do for [i=1:words(registry)] { set linetype i lc rgb word(colors, (i-1)%8+1) lw 2 pt 1+(i-1)%13 dt 1+(i-1)/8 }
 set pointsize 1.2
 
 # spawn_time.csv columns: 1 method, 3 x_mib, 4 median_us
-plotcmd = "plot for [i=1:words(methods)] csv using 3:(strcol(1) eq word(methods, i) ? $4 : NaN) skip 1 lt i dt 1+(i==2) title word(methods, i)"
+plotcmd = "plot for [i=1:words(methods)] csv using 3:(strcol(1) eq word(methods, i) ? $4 : NaN) skip 1 lt lt_of(word(methods, i)) dt 1+(i==2) title word(methods, i)"
 
 set terminal pngcairo size 1000,620 font 'sans,11' noenhanced
 set output out.'.png'

@@ -5,8 +5,9 @@ One row per spawn/METHOD/rss_mib:N benchmark, sorted by method (registry
 order) then RSS, so gnuplot draws one line per method:
   method, rss_mib, x_mib (rss_mib, with 0 moved to 1 for the log axis),
   median_us, p50_us, p99_us, spawns_per_s, cv_pct, rss_kib, error
-The reference loops (spawn_ref/...) go to spawn_ref.csv.  Prints three
-lines for plot.sh: the methods in order, the host name, a subtitle.
+The reference loops (spawn_ref/...) go to spawn_ref.csv.  Prints four
+lines for plot.sh: the methods in order, the host name, a subtitle, the
+registry (the JSON context's spawn_methods: fixes each method's colour).
 Numbers are copied from the JSON (median over repetitions), never edited."""
 
 import os
@@ -54,6 +55,9 @@ def main(rundir):
     print("%s suite, median of %d repetitions, pinned to cpu %s, %s" % (
         ctx.get("proclab_suite", "?"), reps, ctx.get("spawn_pinned_cpu", "?"),
         ctx.get("date", "")[:10]))
+    # The registry, in order (recorded by the driver): a method keeps its colour
+    # in every plot, whatever ran.
+    print(ctx.get("spawn_methods", "") or " ".join(order))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ fi
 run=$1
 [[ -f $run/sync.json ]] || { echo "plot.sh: no $run/sync.json" >&2; exit 1; }
 mkdir -p "$run/plots"
-{ read -r locks; read -r host; read -r sub; } < <(python3 "$here/to_csv.py" "$run")
+{ read -r locks; read -r host; read -r sub; read -r registry; } < <(python3 "$here/to_csv.py" "$run")
 [[ -n ${locks:-} ]] || { echo "plot.sh: no sync benchmarks in $run/sync.json" >&2; exit 1; }
-gnuplot -e "csv='$run/sync_ops.csv'; out='$run/plots/sync_ops'; host='$host'; locks='$locks'; subtitle='$sub'" \
+gnuplot -e "csv='$run/sync_ops.csv'; out='$run/plots/sync_ops'; host='$host'; locks='$locks'; registry='$registry'; subtitle='$sub'" \
   "$here/sync_ops.gp"

@@ -4,8 +4,9 @@
 One row per sync/LOCK/procs:P benchmark, in registry order then P, so
 gnuplot draws one line per lock kind:
   lock, procs, ops_per_s, ns_per_op, cv_pct, error
-Prints three lines for plot.sh: the lock kinds in order, the host name, a
-subtitle.  Numbers are copied from the JSON (median over repetitions)."""
+Prints four lines for plot.sh: the lock kinds in order, the host name, a
+subtitle, the registry (the JSON context's sync_locks: fixes each lock's
+colour).  Numbers are copied from the JSON (median over repetitions)."""
 
 import os
 import sys
@@ -49,6 +50,9 @@ def main(rundir):
     reps = max((r.repetitions for r in rs), default=0)
     print("%s suite, median of %d repetitions, workers pinned round-robin, %s" % (
         ctx.get("proclab_suite", "?"), reps, ctx.get("date", "")[:10]))
+    # The registry, in order (recorded by the driver): a lock keeps its colour
+    # in every plot, whatever ran.
+    print(ctx.get("sync_locks", "") or " ".join(order))
 
 
 if __name__ == "__main__":
