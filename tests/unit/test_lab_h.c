@@ -144,12 +144,13 @@ static void test_fork_guarded_child_dies_with_parent(void **state)
         pid_t grandchild = lab_fork_guarded();
         if (grandchild == -1)
             _exit(98);
-        if (grandchild == 0) {
+        if (grandchild == 0) {      /* guarded by now: say so, then wait */
+            pid_t me = getpid();
+            if (write(fds[1], &me, sizeof me) != sizeof me)
+                _exit(97);
             for (;;)
                 pause();
         }
-        if (write(fds[1], &grandchild, sizeof grandchild) != sizeof grandchild)
-            _exit(97);
         for (;;)
             pause();
     }
