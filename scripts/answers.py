@@ -170,18 +170,19 @@ def pool_answers(pool, python):
             out.append("pool: no efficiency counter in pool.json")
     if python is not None and pool is not None:
         py = {r.name: r for r in good(python)}
-        c = {r.name: r for r in good(pool)}
+        c = {(r.variant, r.param("workers"), r.param("grain_us"), r.param("chunk")): r
+             for r in good(pool) if r.family == "pool"}
         pairs = []
         for name, r in py.items():
             over = r.counter("overhead_us_per_task")
-            if over is None or r.param("chunk") != 1:
+            # The dispatch cost shows alone at grain 0 (no work), chunk 1.
+            if over is None or r.param("chunk") != 1 or r.param("grain_us") != 0:
                 continue
-            cname = "pool/shm/workers:%s/grain_us:%s/chunk:1" % (r.param("workers"), r.param("grain_us"))
-            cr = c.get(cname)
+            cr = c.get(("shm", r.param("workers"), r.param("grain_us"), 1))
             if cr is not None and cr.counter("overhead_us_per_task"):
                 pairs.append((r, cr, over / cr.counter("overhead_us_per_task")))
         if pairs:
-            r, cr, ratio = min(pairs, key=lambda p: p[2])
+            r, cr, ratio = min(pairs, key=lambda p: p[2])   # the kindest to Python
             out.append("Python adds: %s costs %.1f us a task beyond the work, the C shm pool"
                        " %.2f us: %.0fx" % (r.name, r.counter("overhead_us_per_task"),
                                             cr.counter("overhead_us_per_task"), ratio))
