@@ -70,6 +70,12 @@ start_and_wait_for() {
     start_and_wait_for "/tmp/proclab-$uid-PID-*" "$PROCLAB_BIN/fifo" -d 60000 -t 60000 demo
     kill -KILL "$lab_pid"; wait "$lab_pid" || true
     dead_objects+=(/tmp/proclab-"$uid"-"$lab_pid"-*)
+    # A plain temp file (logging's log) of a process that is gone.
+    true &
+    local gone=$!
+    wait "$gone"
+    mktemp "/tmp/proclab-$uid-$gone-log-XXXXXX" >/dev/null
+    dead_objects+=(/tmp/proclab-"$uid"-"$gone"-log-*)
     local -a foreign
     mapfile -t foreign < <(foreign_sysv)
     ((${#foreign[@]} == 3))
