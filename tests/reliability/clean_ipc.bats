@@ -58,9 +58,11 @@ start_and_wait_for() {
     start_and_wait_for "/tmp/proclab-$uid-PID-sem-*" "$PROCLAB_BIN/race" --lock sysv_sem -n 1000000000
     kill -KILL "$lab_pid"; wait "$lab_pid" || true
     dead_objects+=(/tmp/proclab-"$uid"-"$lab_pid"-*)
-    start_and_wait_for "/dev/mqueue/proclab-$uid-PID-*" "$PROCLAB_BIN/queue_posix" -n 1000 -w 100
-    kill -KILL "$lab_pid"; wait "$lab_pid" || true
-    dead_objects+=(/dev/mqueue/proclab-"$uid"-"$lab_pid"-*)
+    if mountpoint -q /dev/mqueue; then     # POSIX queues are files only there
+        start_and_wait_for "/dev/mqueue/proclab-$uid-PID-*" "$PROCLAB_BIN/queue_posix" -n 1000 -w 100
+        kill -KILL "$lab_pid"; wait "$lab_pid" || true
+        dead_objects+=(/dev/mqueue/proclab-"$uid"-"$lab_pid"-*)
+    fi
     start_and_wait_for "/dev/shm/sem.proclab-$uid-PID-*" "$PROCLAB_BIN/semaphore" --kind named -w 3000
     kill -KILL "$lab_pid"; wait "$lab_pid" || true
     dead_objects+=(/dev/shm/sem.proclab-"$uid"-"$lab_pid"-*)
@@ -125,7 +127,8 @@ start_and_wait_for() {
     for _ in {1..500}; do
         compgen -G "/tmp/proclab-$uid-$q-msg-*" >/dev/null &&
             compgen -G "/tmp/proclab-$uid-$r-sem-*" >/dev/null &&
-            compgen -G "/dev/mqueue/proclab-$uid-$p-*" >/dev/null && break
+            { ! mountpoint -q /dev/mqueue || compgen -G "/dev/mqueue/proclab-$uid-$p-*" >/dev/null; } &&
+            break
         sleep 0.01
     done
     run "$PROCLAB_ROOT/scripts/clean_ipc.sh"

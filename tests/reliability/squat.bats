@@ -18,7 +18,9 @@ squat() {
     local uid=$PROCLAB_UID pid
     # A file made in /dev/mqueue is a real queue, and each costs about 80 KiB
     # of RLIMIT_MSGQUEUE (800 KiB a user): queue names for FIRST only.
-    printf '%s\n' /dev/mqueue/proclab-"$uid"-"$1"-q /dev/mqueue/proclab-"$uid"-"$1"-pc0
+    if mountpoint -q /dev/mqueue; then     # else queue names are not files here
+        printf '%s\n' /dev/mqueue/proclab-"$uid"-"$1"-q /dev/mqueue/proclab-"$uid"-"$1"-pc0
+    fi
     for ((pid = $1; pid < $1 + 5; pid++)); do
         printf '%s\n' /dev/shm/proclab-"$uid"-"$pid"-state /dev/shm/sem.proclab-"$uid"-"$pid"-sem
     done
