@@ -27,7 +27,8 @@ mutant does not build, is an error of the table (reported, not scored).
 
   --check        only validate the table against the work tree (fast: no
                  copy, no build); exit 1 on a bad row
-  --head         copy the last commit instead of the work tree
+  --head         copy the last commit instead of the work tree (its table
+                 of mutants too: rows and code from the same commit)
   --only REGEX   only the rows whose id matches
   --timeout S    bound for one mutant's tests together (default 240)
   --min PCT      exit 1 when the score is below PCT (default 80)
@@ -76,16 +77,17 @@ def unescape(text):
     return "".join(out)
 
 
-def read_tables():
+def read_tables(base=ROOT):
+    """The rows of base/tests/mutants/*.tsv, and the format errors."""
     rows, errors = [], []
-    for path in sorted(glob.glob(os.path.join(TABLES, "*.tsv"))):
+    for path in sorted(glob.glob(os.path.join(base, "tests", "mutants", "*.tsv"))):
         with open(path) as f:
             for n, line in enumerate(f, 1):
                 line = line.rstrip("\n")
                 if not line.strip() or line.startswith("#"):
                     continue
                 cols = line.split("\t")
-                where = "%s:%d" % (os.path.relpath(path, ROOT), n)
+                where = "%s:%d" % (os.path.relpath(path, base), n)
                 if len(cols) != 7:
                     errors.append("%s: %d columns, want 7 (separated by one TAB)" % (where, len(cols)))
                     continue
@@ -262,10 +264,10 @@ def main():
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
 
-    rows, errors = read_tables()
-    if args.only:
-        rows = [r for r in rows if re.search(args.only, r.id)]
     if args.check:
+        rows, errors = read_tables()
+        if args.only:
+            rows = [r for r in rows if re.search(args.only, r.id)]
         for r in rows:
             errors += check_row(r, ROOT)
         for e in errors:
@@ -273,13 +275,6 @@ def main():
         print("%d mutants in %d files, %d problems"
               % (len(rows), len(glob.glob(os.path.join(TABLES, "*.tsv"))), len(errors)))
         return 1 if errors else 0
-    if errors:
-        for e in errors:
-            print("table: " + e)
-        return 2
-    if not rows:
-        print("no mutant matches")
-        return 2
 
     jobs = int(os.environ.get("JOBS", os.cpu_count() or 2))
     tmp = tempfile.mkdtemp(prefix="proclab-mutants-")
@@ -295,6 +290,18 @@ def main():
         print("# copying the %s into %s" % ("last commit" if args.head else "work tree", tree),
               flush=True)
         copy_tree(tree, args.head)
+        # The table comes with the copy: --head uses the last commit's rows
+        # for the last commit's code.
+        rows, errors = read_tables(tree)
+        for e in errors:
+            print("table: " + e)
+        if errors:
+            return 2
+        if args.only:
+            rows = [r for r in rows if re.search(args.only, r.id)]
+        if not rows:
+            print("no mutant matches")
+            return 2
         usable = []
         for r in rows:
             bad = check_row(r, tree)
