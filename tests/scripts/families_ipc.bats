@@ -78,13 +78,15 @@ short_run() {  # RUNDIR [extra bench_ipc flags: then a run of its own]
     short_run "$run_dir"
     run python3 "$FAM/summary.py" "$run_dir"
     assert_success
-    assert_line --regexp '^Floors: cache-line round trip between two CPUs [0-9.]+ [nu]s'
-    assert_line --regexp '^pipe +[0-9.]+ [nu]s +[0-9.]+ [nu]s +[0-9.]+ [num]?s +[0-9.]+x$'
+    assert_line --regexp '^Floors: cache-line round trip between two CPUs p50 [0-9.]+ [nu]s, mean [0-9.]+ [nu]s \(batches of [0-9]+\)'
+    assert_line --regexp '^Round trip \(ping-pong\): p50 = median of all round trips'
+    # p50 same, p50 cross, mean cross, p99 cross, x floor
+    assert_line --regexp '^pipe +[0-9.]+ [nu]s +[0-9.]+ [nu]s +[0-9.]+ [nu]s +[0-9.]+ [num]?s +[0-9.]+x$'
     assert_line --regexp '^udp +[0-9.]+ [KMG]iB/s +[0-9.]+ [KMG]iB/s +- +- +- +[0-9]+$'
     assert_line --regexp '^  pipe 64 B cross:0 .* vs stand-alone ref_pipe_pingpong .* = [0-9.]+x   (PASS|CHECK) '
     assert_line --regexp '^  pipe 64 B cross:1 .* = [0-9.]+x   (PASS|CHECK) '
-    assert_line --regexp '^  shm_spin 64 B cross .* is [0-9.]+x faster than pipe .*   (PASS|CHECK) '
-    assert_line --regexp '^  shm_spin 64 B cross / cache-line floor = [0-9.]+x   (PASS|CHECK) '
+    assert_line --regexp '^  shm_spin 64 B cross p50 .* is [0-9.]+x faster than pipe .*   (PASS|CHECK) '
+    assert_line --regexp '^  shm_spin 64 B cross p50 .* / true floor \(one cache line ping-ponged\) .* = [0-9.]+x   (PASS|CHECK) \(expected <= 2.0x\)$'
     # only 3 mechanisms ran: the >= 16 answer must say CHECK, computed, not typed in
     assert_line --regexp '^  mechanisms with latency and throughput in both placements: 3 of 3   CHECK '
     assert_output --partial "Not registered (message larger than the mechanism's max_msg): "

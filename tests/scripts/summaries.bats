@@ -60,10 +60,14 @@ PY
     assert_line "all ratios agree with the JSON"
 }
 
-@test "ipc summary.py: x floor, / memcpy, harness vs reference, shm_spin vs pipe: each from the JSON" {
+@test "ipc summary.py: p50 headline, x floor, / memcpy, harness vs reference, shm_spin vs pipe and vs the true floor: each from the JSON" {
+    # real time (Google Benchmark's mean per iteration), p50_ns and mean_ns
+    # differ and are not proportional: a summary that read the wrong one
+    # would print other ratios.
     summary_check ipc <<'PY'
 CONTEXT = {"proclab_family": "ipc", "proclab_suite": "quick", "ipc_skipped_sizes": "none"}
-def lat(m, c, t): return ("ipc_latency/%s/bytes:64/cross:%d" % (m, c), t, {"p99_ns": 2.0 * t})
+def lat(m, c, t): return ("ipc_latency/%s/bytes:64/cross:%d" % (m, c), 1.7 * t + 30,
+                          {"p50_ns": t, "mean_ns": 1.3 * t + 20, "p99_ns": 2.0 * t})
 def thr(m, c, bps): return ("ipc_throughput/%s/bytes:64/cross:%d" % (m, c), 640.0,
                             {"bytes_per_second": bps, "items_per_second": bps / 64, "dropped": 0})
 BENCH = [lat("pipe", 0, 3000.0), lat("pipe", 1, 6000.0),
@@ -71,25 +75,33 @@ BENCH = [lat("pipe", 0, 3000.0), lat("pipe", 1, 6000.0),
          thr("pipe", 0, 2e8), thr("pipe", 1, 1e8), thr("shm_spin", 0, 2e9), thr("shm_spin", 1, 1e9),
          ("ipc_ref/pipe_pingpong/bytes:64/cross:0", 4000.0, {}),
          ("ipc_ref/pipe_pingpong/bytes:64/cross:1", 5000.0, {}),
-         ("ipc_floor/cacheline/cross:1", 400.0, {"p99_ns": 500.0}),
+         ("ipc_floor/cacheline/cross:1", 700.0, {"p50_ns": 400.0, "mean_ns": 450.0,
+                                                 "p99_ns": 500.0, "batch": 50}),
          ("ipc_floor/memcpy/bytes:64", 16.0, {"bytes_per_second": 4e9})]
 
 def check(out, ns, ctr):
-    L = lambda m, c: ns["ipc_latency/%s/bytes:64/cross:%d" % (m, c)]
-    floor = ns["ipc_floor/cacheline/cross:1"]
+    P = lambda m, c: ctr["ipc_latency/%s/bytes:64/cross:%d" % (m, c)]["p50_ns"]
+    M = lambda m, c: ctr["ipc_latency/%s/bytes:64/cross:%d" % (m, c)]["mean_ns"]
+    floor = ctr["ipc_floor/cacheline/cross:1"]["p50_ns"]
     memcpy = ctr["ipc_floor/memcpy/bytes:64"]["bytes_per_second"]
+    shown = {3000.0: "3.00 us", 6000.0: "6.00 us", 7820.0: "7.82 us", 1000.0: "1.00 us",
+             800.0: "800 ns", 1060.0: "1.06 us"}     # the values chosen above, as printed
+    fmt = lambda v: shown[round(v, 6)]
     want = []
-    for m in ("pipe", "shm_spin"):      # round trip as a multiple of the floor
-        want.append(r"^%s .* %.1fx$" % (m, L(m, 1) / floor))
+    for m in ("pipe", "shm_spin"):      # p50 same, p50 cross, mean, p99, x floor
+        want.append(r"^%s +%s +%s +%s .* %.1fx$" % (m, fmt(P(m, 0)), fmt(P(m, 1)),
+                                                   fmt(M(m, 1)), P(m, 1) / floor))
         bps = ctr["ipc_throughput/%s/bytes:64/cross:1" % m]["bytes_per_second"]
         want.append(r"^%s .* %.1f %% +0$" % (m, 100 * bps / memcpy))
-    for c in (0, 1):                    # ours / stand-alone reference
-        x = L("pipe", c) / ns["ipc_ref/pipe_pingpong/bytes:64/cross:%d" % c]
+    for c in (0, 1):                    # our mean / stand-alone reference
+        x = M("pipe", c) / ns["ipc_ref/pipe_pingpong/bytes:64/cross:%d" % c]
         want.append(r"pipe 64 B cross:%d .* = %.2fx " % (c, x))
     # "N x faster": the slower one over the faster one
-    want.append(r"shm_spin 64 B cross .* is %.1fx faster than pipe" % (L("pipe", 1) / L("shm_spin", 1)))
-    want.append(r"shm_spin 64 B cross / cache-line floor = %.2fx" % (L("shm_spin", 1) / floor))
-    assert "7.5x" in want[-2] and "15.0x" in want[0]    # the numbers chosen above
+    want.append(r"shm_spin 64 B cross p50 .* is %.1fx faster than pipe" % (P("pipe", 1) / P("shm_spin", 1)))
+    x = P("shm_spin", 1) / floor
+    want.append(r"shm_spin 64 B cross p50 .* / true floor .* = %.2fx   %s"
+                % (x, "PASS" if x <= 2.0 else "CHECK"))
+    assert "7.5x" in want[-2] and "15.0x" in want[0] and "2.00x   PASS" in want[-1]
     return want
 PY
 }
