@@ -91,11 +91,12 @@ audit_option() {
             fi
             lo=${kind%..*}; hi=${kind#*..}
             missing "$opt"
-            for v in "" abc 12abc -1 99999999999999999999; do
+            # 12abc stands for every non-number (a lax parser takes 12 or 0).
+            for v in "" 12abc -1 99999999999999999999; do
                 try "$opt" 2 "$v"
             done
-            if ((lo != 0)); then try "$opt" 2 "$((lo - 1))"; fi
-            if ((lo > 0)); then try "$opt" 2 0; fi
+            if ((lo != 0)); then try "$opt" 2 "$((lo - 1))"; fi    # 0 when LO is 1
+            if ((lo > 1)); then try "$opt" 2 0; fi
             if [[ $hi != max ]]; then
                 try "$opt" 2 "$((hi + 1))"
                 if ((hi < 4294967297)); then try "$opt" 2 4294967297; fi
