@@ -164,14 +164,14 @@ plan_kill_alt2()  { if (($2 % 2)); then echo "KILL $POINT_EARLY"; else echo "KIL
     fi
 }
 
-# Runs that hold one object of each kind for about two seconds, beside
+# Runs that hold one object of each kind for a second or more, beside
 # which `make clean-ipc` runs: none may lose its objects or fail.
 LIVE=(
-    "shared_state --via shm --hold-ms 2500"
-    "semaphore --kind named -p 2 -s 1 -w 1000"
-    "queue_sysv -c 1 -n 20 -w 100"
-    "queue_posix -p 1 -c 1 -n 10 -w 200"
-    "fifo -d 2000 demo"
+    "shared_state --via shm --hold-ms 1500"
+    "semaphore --kind named -p 2 -s 1 -w 600"
+    "queue_sysv -c 1 -n 12 -w 100"
+    "queue_posix -p 1 -c 1 -n 6 -w 200"
+    "fifo -d 1200 demo"
     "race --lock sysv_sem -p 2 -n 200000"
 )
 
@@ -205,7 +205,7 @@ LIVE=(
         live_pids+=($!)
         live_names+=("$spec")
     done
-    sleep 0.5
+    sleep 0.4
     local live_objects
     live_objects=$(comm -13 "$live_before" <(_ipc_snapshot))
     run "$PROCLAB_ROOT/scripts/clean_ipc.sh"
