@@ -185,6 +185,10 @@ audit_program() {
     for lane in 0 1 2; do
         (
             set -m                                        # each run: a group of its own
+            # bats traces every command (DEBUG/ERR traps): not needed in a
+            # lane, and it costs more than the runs.
+            trap - DEBUG ERR
+            set +ET
             lane_file=$out/lane$lane
             i=0
             while IFS=$'\t' read -r name options argstr; do
