@@ -70,6 +70,8 @@ _session_left() {
 # sweep_one NAME SIG DELAY: one run, signalled; problems go to $SWEEP/problems.
 sweep_one() {
     set +e                                   # a monitor runs to its end
+    trap - DEBUG ERR                         # no bats tracing in a monitor
+    set +ET
     local name=$1 sig=$2 delay=$3 pid i left limit stat
     local -a args=()
     mapfile -d '' -t args < <(_program_args "$name")
@@ -100,8 +102,14 @@ sweep_one() {
     fi
     wait "$pid" 2>/dev/null || true
     [[ $sig == KILL ]] && limit=10 || limit=30        # tenths of a second
+    # One look at the whole session, then only at what it found (builtins:
+    # 44 monitors running ps every tenth of a second would load the machine).
+    left=$(_session_left "$pid")
+    local still entry
     for ((i = 0; i <= limit; i++)); do
-        left=$(_session_left "$pid")
+        still=''
+        for entry in $left; do _alive "${entry%%:*}" && still+="$entry "; done
+        left=$still
         [[ -z $left ]] && break
         sleep 0.1
     done
