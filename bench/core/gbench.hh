@@ -219,9 +219,10 @@ private:
 
 // Ends the run when it has lasted too long: SIGTERM to the whole process
 // (every family cleans up on SIGTERM and dies of it), SIGKILL 10 s later if
-// that did not end it.  A POSIX timer with a real-time signal, not a
-// thread: no thread to start (it could fail under RLIMIT_NPROC), nothing
-// inherited by the children a benchmark forks (timers are not).
+// that did not end it.  A POSIX timer with a real-time signal (SIGRTMAX,
+// which no family uses), not a thread: no thread to start (it could fail
+// under RLIMIT_NPROC), nothing inherited by the children a benchmark forks
+// (timers are not).
 inline char time_limit_message[200];
 inline timer_t time_limit_timer;
 
@@ -254,9 +255,9 @@ inline int start_time_limit(const char *prog, long seconds)
     struct sigevent ev;
     std::memset(&ev, 0, sizeof ev);
     ev.sigev_notify = SIGEV_SIGNAL;
-    ev.sigev_signo = SIGRTMIN + 1;
+    ev.sigev_signo = SIGRTMAX;      // SIGRTMIN+1, +2: bench/ipc/signal.c's doorbells
     struct itimerspec when = {{0, 0}, {seconds, 0}};
-    if (sigaction(SIGRTMIN + 1, &sa, nullptr) == -1 ||
+    if (sigaction(SIGRTMAX, &sa, nullptr) == -1 ||
         timer_create(CLOCK_MONOTONIC, &ev, &time_limit_timer) == -1 ||
         timer_settime(time_limit_timer, 0, &when, nullptr) == -1) {
         std::fprintf(stderr, "%s: cannot set the time limit: %s\n", prog, std::strerror(errno));
