@@ -80,13 +80,24 @@ _stray_processes() {
 # elsewhere at the same time (another test run, a user's lab) is not ours
 # to judge or remove.  An object of a dead creator, or of one still running
 # in this session, stays on the list.
+# System V queues and semaphore sets carry no name: the labs record each one
+# they make as /tmp/proclab-UID-PID-msg|sem-ID-XXXXXX (lab_sysv_record), and
+# that record names the creator, so a live run elsewhere keeps its objects.
 _not_someone_elses() {
-    local kind id pid sid mysid
+    local kind id pid sid mysid rec
     while read -r kind id; do
         [[ -n $kind ]] || continue
+        pid=''
         if [[ $kind == file && $id =~ proclab-$PROCLAB_UID-([0-9]+)- ]]; then
-            [[ -n ${mysid:-} ]] || mysid=$(_my_session)
             pid=${BASH_REMATCH[1]}
+        elif [[ $kind == msg || $kind == sem ]]; then
+            for rec in /tmp/proclab-"$PROCLAB_UID"-*-"$kind"-"$id"-*; do
+                [[ -d $rec && $rec =~ proclab-$PROCLAB_UID-([0-9]+)-$kind-$id- ]] &&
+                    pid=${BASH_REMATCH[1]} && break
+            done
+        fi
+        if [[ -n $pid ]]; then
+            [[ -n ${mysid:-} ]] || mysid=$(_my_session)
             sid=$(ps -o sid= -p "$pid" 2>/dev/null | tr -d ' ')
             [[ -n $sid && $sid != "$mysid" ]] && continue
         fi
