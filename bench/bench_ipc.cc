@@ -49,6 +49,7 @@ extern "C" {
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <poll.h>
 #include <string>
 #include <sys/wait.h>
@@ -94,7 +95,7 @@ struct session {
     {
         m = mech;
         pl_stop_session_begin();
-        buf = static_cast<unsigned char *>(std::calloc(1, bytes));
+        buf = static_cast<unsigned char *>(pl_ipc_buf_alloc(bytes));   // aligned
         if (!buf) {
             state.SkipWithError("out of memory");
             return false;
@@ -419,16 +420,24 @@ void bm_throughput(benchmark::State &state, const pl_mech *m)
 void bm_memcpy(benchmark::State &state)
 {
     size_t bytes = (size_t)state.range(0);
-    std::vector<unsigned char> src(bytes, 0x5a), dst(bytes);
+    // Aligned like every message buffer (pl_ipc_buf_alloc).
+    std::unique_ptr<unsigned char, void (*)(void *)> src(
+        static_cast<unsigned char *>(pl_ipc_buf_alloc(bytes)), std::free),
+        dst(static_cast<unsigned char *>(pl_ipc_buf_alloc(bytes)), std::free);
     pl_placement where;
+    if (!src || !dst) {
+        pl_skip(state, "out of memory");
+        return;
+    }
+    std::memset(src.get(), 0x5a, bytes);
     if (!pick(state, 0, &where))
         return;
     pl_pin_self(where.self);
     for (int i = 0; i < 8; i++)
-        std::memcpy(dst.data(), src.data(), bytes);
+        std::memcpy(dst.get(), src.get(), bytes);
     for (auto _ : state) {
-        std::memcpy(dst.data(), src.data(), bytes);
-        benchmark::DoNotOptimize(dst.data());
+        std::memcpy(dst.get(), src.get(), bytes);
+        benchmark::DoNotOptimize(dst.get());
         benchmark::ClobberMemory();
     }
     pl_unpin_self();

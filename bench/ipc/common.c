@@ -114,3 +114,13 @@ void pl_ipc_close(int *fd)
         errno = saved;
     }
 }
+
+void *pl_ipc_buf_alloc(size_t bytes)
+{
+    size_t align = bytes >= 4096 ? 4096 : 64;
+    size_t size = (bytes + align - 1) / align * align;
+    void *p = aligned_alloc(align, size ? size : align);
+    if (p)
+        memset(p, 0, size ? size : align);
+    return p;
+}

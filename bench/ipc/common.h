@@ -62,6 +62,12 @@ int pl_ipc_write_full(int fd, const void *buf, size_t len);
 /* Close *fd if >= 0 and set it to -1; keeps errno. */
 void pl_ipc_close(int *fd);
 
+/* A zeroed buffer for messages the benchmark sends or receives: page-aligned
+ * from 4 KiB up (the kernel copies whole pages faster, vmsplice and
+ * process_vm care), else 64-byte aligned (one cache line: a buffer 16 bytes
+ * off a line boundary copies measurably slower).  free() it; NULL + errno. */
+void *pl_ipc_buf_alloc(size_t bytes);
+
 #ifdef __cplusplus
 }
 #endif

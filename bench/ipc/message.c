@@ -83,7 +83,7 @@ static int echo(const pl_ipc_partner_arg *a, unsigned char *buf)
 int pl_ipc_partner_main(void *argp, int ctl_fd)
 {
     const pl_ipc_partner_arg *a = argp;
-    unsigned char *buf = calloc(1, a->bytes);
+    unsigned char *buf = pl_ipc_buf_alloc(a->bytes);
     int rc;
     if (!buf)
         return PL_PARTNER_NOMEM;

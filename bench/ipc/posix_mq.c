@@ -84,7 +84,7 @@ static pl_chan *create(size_t max_bytes)
         .mq_maxmsg = depth < QUEUE_DEPTH ? depth : QUEUE_DEPTH,
         .mq_msgsize = (long)max_bytes,
     };
-    if (!(ch->stage = malloc(max_bytes)))
+    if (!(ch->stage = pl_ipc_buf_alloc(max_bytes)))
         goto fail;
     for (int d = 0; d < 2; d++) {
         do {                            /* a new random name on EEXIST */
