@@ -12,7 +12,8 @@
 //     placement policy in the JSON "context".
 //     Unless the user gives them, it passes Google Benchmark the suite's
 //     defaults (pl_suite_defaults: repetitions 3 quick / 9 full, a minimum
-//     time per repetition, aggregates only on the console), so every
+//     time per repetition, repetitions randomly interleaved, aggregates
+//     only on the console), so every
 //     benchmark of a family gets them and the user can still override them
 //     on the command line (a per-benchmark ->Repetitions() could not be).
 //     It checks the Google Benchmark flags it relies on before handing them
@@ -54,7 +55,17 @@ struct pl_suite_defaults {
     int full_repetitions = 9;
     double quick_min_time = 0.05;   // seconds per repetition
     double full_min_time = 0.5;
+    // Repetitions of different benchmarks run in random order (Google
+    // Benchmark's --benchmark_enable_random_interleaving), so a slow phase
+    // of the machine (another process, a frequency change) spreads over
+    // many benchmarks instead of spoiling every repetition of one.
+    bool random_interleaving = true;
 };
+
+// The minimum time per repetition this run uses (the suite's default or
+// --benchmark_min_time), known before registration: a driver may give a
+// benchmark that needs longer repetitions a multiple of it (->MinTime()).
+inline double pl_min_time_s = 0.05;
 
 // A driver-specific flag "--NAME=VALUE" (or "--NAME" alone: value "").
 struct pl_flag {
@@ -383,6 +394,12 @@ inline int pl_gbench_main(int argc, char **argv, const char *family,
         injected.push_back("--benchmark_min_time=" +
                            std::to_string(full ? defaults.full_min_time
                                                : defaults.quick_min_time));
+    if (!given("--benchmark_enable_random_interleaving") && defaults.random_interleaving)
+        injected.push_back("--benchmark_enable_random_interleaving=true");
+    pl_min_time_s = full ? defaults.full_min_time : defaults.quick_min_time;
+    for (char *a : rest)
+        if (const char *v = d::value_of(a, "--benchmark_min_time"))
+            pl_min_time_s = std::strtod(v, nullptr);   // checked above
     for (std::string &a : injected)
         rest.insert(rest.begin() + 1, &a[0]);
     rest.push_back(nullptr);
