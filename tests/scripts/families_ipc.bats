@@ -42,7 +42,7 @@ short_run() {  # RUNDIR [extra bench_ipc flags: then a run of its own]
     run_bounded 60 "$FAM/plot.sh" "$run_dir"
     assert_success
     run bash -c "tr -d '\\r' < '$run_dir/ipc_latency.csv'"
-    assert_line --index 0 "mech,bytes,cross,median_us,p50_us,p99_us,p999_us"
+    assert_line --index 0 "mech,bytes,cross,p50_us,mean_us,p99_us,p999_us"
     assert_line --regexp '^pipe,64,0,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+$'
     assert_line --regexp '^shm_spin,64,1,[0-9.]+,'
     run bash -c "tr -d '\\r' < '$run_dir/ipc_throughput.csv'"
@@ -68,7 +68,7 @@ short_run() {  # RUNDIR [extra bench_ipc flags: then a run of its own]
     run_bounded 60 "$FAM/plot.sh" "$run_dir"
     assert_success
     run bash -c "tr -d '\\r' < '$run_dir/ipc_pairs.csv'"
-    assert_line --index 0 "cpu_a,cpu_b,median_us"
+    assert_line --index 0 "cpu_a,cpu_b,p50_us"
     assert_line --regexp '^0,1,[0-9.]+$'
     [ -s "$run_dir/plots/ipc_pairs.png" ] && [ -s "$run_dir/plots/ipc_pairs.svg" ]
 }

@@ -12,7 +12,7 @@ set format y '%g'
 set grid ytics mytics lc rgb '#dddddd'
 set key inside left top
 set xtics rotate by -40 font ',9'
-set ylabel 'round trip, microseconds (median, log scale)'
+set ylabel 'round trip, microseconds (p50: median of all round trips; log scale)'
 set title sprintf("64-byte round trip: same CPU vs two CPUs, on %s\n%s", host, subtitle)
 plotcmd = "plot csv using 2:xtic(1) skip 1 title 'same CPU (cross:0)' lc rgb '#1f77b4', "\
     ."'' using 3 skip 1 title 'two CPUs (cross:1)' lc rgb '#d62728'"

@@ -2,7 +2,8 @@
 """scripts/families/ipc/doc_table.py RUNDIR: the measured table of docs/labs/ipc.md.
 
 Prints a Markdown table, one row per mechanism of RUNDIR/ipc.json: the
-64-byte round trip (median and p99) on one CPU and across two, and the
+64-byte round trip (p50 -- the median of all round trips -- with the mean
+and p99) on one CPU and across two, and the
 one-way throughput of 64 KiB messages across two CPUs, with the run's
 floors underneath.  Numbers come from the JSON through scripts/lib/results.py;
 docs/labs/ipc.md holds this script's output for results/reference/amd-epyc-pvm/ between
@@ -22,7 +23,9 @@ def cell_latency(rs, mech, cross):
         return "-"
     if r.error:
         return "failed"
-    return "%s (p99 %s)" % (R.fmt_ns(r.real_ns), R.fmt_ns(r.counter("p99_ns")))
+    p50 = r.counter("p50_ns") or r.real_ns
+    return "%s (mean %s, p99 %s)" % (R.fmt_ns(p50), R.fmt_ns(r.counter("mean_ns") or r.real_ns),
+                                     R.fmt_ns(r.counter("p99_ns")))
 
 
 def cell_throughput(rs, mech, size, cross):
@@ -42,7 +45,8 @@ def main(rundir):
             mechs.append(r.variant)
     machine = R.load_machine(rundir)
     print("Measured by `make bench` (quick suite) on %s: %s, %s CPUs, kernel %s, %s. "
-          "Medians over repetitions; same = both processes on one CPU, cross = two CPUs."
+          "Round trips: p50 (the median of all round trips), mean and p99, each the median "
+          "over repetitions; same = both processes on one CPU, cross = two CPUs."
           % (machine.get("date_utc", ctx.get("date", "?"))[:10], machine.get("cpu_model", "?"),
              machine.get("cpus_online", "?"), str(machine.get("kernel", "?")).split()[0],
              "a virtual machine" if machine.get("virtualisation") else "bare metal"))
@@ -57,7 +61,8 @@ def main(rundir):
     mc = R.find(rs, "ipc_floor/memcpy/bytes:65536")
     floors = []
     if cl is not None and not cl.error:
-        floors.append("cache-line round trip between two CPUs %s" % R.fmt_ns(cl.real_ns))
+        floors.append("cache-line round trip between two CPUs p50 %s"
+                      % R.fmt_ns(cl.counter("p50_ns") or cl.real_ns))
     if mc is not None and not mc.error:
         floors.append("memcpy of 64 KiB on one core %s"
                       % R.fmt_bytes_rate(mc.counter("bytes_per_second")))
