@@ -91,8 +91,9 @@ def main():
         row.append(R.fmt_ns(r64.counter("p99_ns")) if r64 else "-")
         row.append("%.1fx" % (lat(r64) / lat(floor)) if r64 and floor else "-")
         rows.append(row)
-    print("\nRound trip (ping-pong): p50 = median of all round trips (per size, same and "
-          "cross CPU), then the mean and p99 at 64 B cross; x floor = p50 / floor p50:")
+    print("\nRound trip (ping-pong): p50 = median of all round trips (timed in batches of "
+          "about 20 us, no clock read inside a trip), per size, same and cross CPU; then the "
+          "mean and p99 at 64 B cross; x floor = p50 / floor p50:")
     print(R.table(headers, rows))
 
     # Throughput
