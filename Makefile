@@ -140,12 +140,15 @@ endef
 $(foreach f,$(FAMILIES),$(eval $(call family_lib_rule,$(f))))
 
 # A tool named FAMILY_... (spawn_probe) also links that family's C code.
+# Tools stay small: no hwloc (spawn_probe is timed for how little it maps;
+# a tool that needs the topology would fail to link, loudly).
+TOOL_LIBS := -pthread -lrt -lm
 tool_family = $(filter $(FAMILY_LIBS),$(OBJ)/libbench_$(firstword $(subst _, ,$(1))).a)
 .SECONDEXPANSION:
 $(BIN)/%: bench/tools/%.c $$(call tool_family,$$*) $(CORE_LIB) | $(BIN)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Ibench -MF $(OBJ)/tools-$*.d -o $@ $< \
-	    $(call tool_family,$*) $(CORE_LIB) $(ALL_LDFLAGS) $(CORE_LIBS)
+	    $(call tool_family,$*) $(CORE_LIB) $(ALL_LDFLAGS) $(TOOL_LIBS)
 
 # MPI benchmark programs: bench/mpi/NAME.c -> $(BIN)/NAME, run under mpirun
 # (scripts/mpirun.sh) by the ipc and pool families' extra.sh; they use the
