@@ -10,9 +10,12 @@
  * the stand-alone loop of ref_fork.c.
  *
  * bench_spawn execs it once per ballast size, with a socket as stdin and
- * stdout (it is a tool, not for people).  Start-up: every method's set-up
- * (a fork server is forked now, while the probe is still small), then the
+ * stdout (it is a tool, not for people).  Start-up: the fork server's
+ * set-up (it is forked now, while the probe is still small), then the
  * ballast; then one line "ready rss_kib=K\n" (or "error: WHY\n", exit 1).
+ * Every other method is set up just before its request's spawns and torn
+ * down right after (outside the timed loop): a clone_vm stack or a system()
+ * command string left mapped would be one more thing every fork copies.
  * Then requests until end of file, each answered in binary:
  *   request  struct probe_request  (method name, count, warm-up spawns)
  *   reply    struct probe_reply, then count uint64_t: ns of each spawn
@@ -112,6 +115,12 @@ static int method_index(const char *name)
     return -1;
 }
 
+/* Set up only while small (before the ballast): the fork server. */
+static int kept(const pl_spawn_method *m)
+{
+    return strcmp(m->name, "forkserver") == 0;
+}
+
 /* The timed loop of one request; 0 or an errno value. */
 static int time_spawns(const pl_spawn_method *m, void *ctx, const pl_probe_request *rq,
                        uint64_t *samples, uint64_t *total_ns)
@@ -169,7 +178,8 @@ int main(int argc, char **argv)
     }
     /* Set up first, while small: a fork server must not carry the ballast. */
     for (int i = 0; i < n; i++)
-        if (pl_spawn_methods[i]->setup && pl_spawn_methods[i]->setup(&ctx[i]) == -1)
+        if (kept(pl_spawn_methods[i]) && pl_spawn_methods[i]->setup &&
+            pl_spawn_methods[i]->setup(&ctx[i]) == -1)
             setup_err[i] = errno ? errno : EIO;
     pl_ballast ballast = { NULL, 0 };
     long before = pl_rss_kib();
@@ -207,12 +217,21 @@ int main(int argc, char **argv)
         rq.method[sizeof rq.method - 1] = '\0';
         pl_probe_reply rp = { 0, 0, 0, pl_rss_kib() };
         int idx = method_index(rq.method);
-        if (idx < 0 || rq.count < 1 || rq.count > PL_PROBE_MAX_COUNT || rq.warmup < 0)
+        const pl_spawn_method *m = idx >= 0 ? pl_spawn_methods[idx] : NULL;
+        if (!m || rq.count < 1 || rq.count > PL_PROBE_MAX_COUNT || rq.warmup < 0)
             rp.err = EINVAL;
         else if (setup_err[idx])
             rp.err = setup_err[idx];
-        else
-            rp.err = time_spawns(pl_spawn_methods[idx], ctx[idx], &rq, samples, &rp.total_ns);
+        else if (!kept(m) && m->setup && m->setup(&ctx[idx]) == -1)
+            rp.err = errno ? errno : EIO;
+        else {
+            rp.err = time_spawns(m, ctx[idx], &rq, samples, &rp.total_ns);
+            if (!kept(m)) {
+                if (m->teardown)
+                    m->teardown(ctx[idx]);
+                ctx[idx] = NULL;
+            }
+        }
         rp.count = rp.err ? 0 : rq.count;
         if (write_full(1, &rp, sizeof rp) == -1 ||
             write_full(1, samples, (size_t)rp.count * sizeof *samples) == -1) {
@@ -221,7 +240,7 @@ int main(int argc, char **argv)
         }
     }
     for (int i = 0; i < n; i++)
-        if (!setup_err[i] && pl_spawn_methods[i]->teardown)
+        if (kept(pl_spawn_methods[i]) && !setup_err[i] && pl_spawn_methods[i]->teardown)
             pl_spawn_methods[i]->teardown(ctx[i]);
     pl_ballast_free(&ballast);
     munmap(samples, PL_PROBE_MAX_COUNT * sizeof(uint64_t));
