@@ -50,7 +50,7 @@ import json
 d = json.load(open("spawn.json"))
 assert d["context"]["proclab_family"] == "spawn" and d["context"]["proclab_suite"] == "quick"
 names = sorted({b["run_name"] for b in d["benchmarks"]})
-assert names == ["spawn/fork/rss_mib:0/real_time", "spawn/thread/rss_mib:0/real_time"], names
+assert names == ["spawn/fork/rss_mib:0/manual_time", "spawn/thread/rss_mib:0/manual_time"], names
 med = [b for b in d["benchmarks"] if b.get("aggregate_name") == "median"]
 assert len(med) == 2 and all(b["p99_ns"] > 0 and b["items_per_second"] > 0 for b in med)
 m = json.load(open("machine.json"))
@@ -158,5 +158,5 @@ PY
     assert_success
     assert_line --partial "fork 256 MiB / 0 MiB = 2.50x   CHECK"
     assert_line --partial "vfork 256 MiB / 0 MiB = 1.05x   PASS"
-    assert_line --partial "= 1.11x   PASS (expected within 25 %"
+    assert_line --partial "= 1.11x   CHECK (expected 0.9-1.1"
 }
