@@ -74,14 +74,87 @@ if ((run_unit)); then
   done
 fi
 
+# ---------------------------------------------------------------- bats
+# With two CPUs or more, as root, the .bats files run in two halves at once,
+# each in private IPC and mount namespaces: its own System V objects, POSIX
+# queues (/dev/mqueue), /dev/shm and /tmp, so one half's objects can never
+# look like the other's leaks, and a test's clean-up can never touch what
+# the other half made.  PROCLAB_TEST_JOBS=1 (or no root, or no unshare)
+# runs them one after another in this namespace, as before.
+
+# in_private_namespaces ROOT CMD...: run CMD with fresh /tmp, /dev/shm and
+# /dev/mqueue and a new IPC namespace; ROOT (the checkout, maybe under
+# /tmp) stays where it is.
+in_private_namespaces() {
+  unshare --ipc --mount --fork -- bash -c '
+    root=$1; shift
+    mount --make-rprivate / &&
+    exec 9<"$root" &&
+    mount -t tmpfs -o mode=1777 tmpfs /tmp &&
+    mkdir -p "$root" && mount --no-canonicalize --bind /proc/$$/fd/9 "$root" &&
+    exec 9<&- &&
+    mount -t tmpfs -o mode=1777 tmpfs /dev/shm &&
+    mount -t mqueue mqueue /dev/mqueue &&
+    cd "$root" || { echo "not ok - could not set up private namespaces"; exit 1; }
+    exec "$@"' _ "$1" "${@:2}"
+}
+
+can_split() {
+  [[ ${PROCLAB_TEST_JOBS:-2} != 1 && $(id -u) -eq 0 ]] || return 1
+  (($(nproc 2>/dev/null || echo 1) >= 2)) || return 1
+  in_private_namespaces "$PWD" true >/dev/null 2>&1
+}
+
+run_bats() {  # files or directories...
+  setsid -w bats --tap -r "$@" 2>&1
+}
+
 if ((${#bats_paths[@]})); then
   echo "# bats: ${bats_paths[*]}"
-  setsid -w bats --tap -r "${bats_paths[@]}" 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
-  count
-  if ((rc != 0 && last_failed == 0)); then
-    echo "not ok - bats exited with status $rc"
-    failed=$((failed + 1))
+  mapfile -t files < <(find "${bats_paths[@]}" -name '*.bats' -type f 2>/dev/null | sort)
+  if ((${#files[@]} >= 2)) && can_split; then
+    # Two halves of about equal weight: a test costs 1, an audit or fault
+    # test 4 (they sweep many programs).
+    halves=("" "") weight=(0 0)
+    while read -r w f; do
+      h=0; ((weight[1] < weight[0])) && h=1
+      halves[h]+="$f"$'\n'; weight[h]=$((weight[h] + w))
+    done < <(for f in "${files[@]}"; do
+               w=$(grep -c '^@test' "$f"); [[ $f == tests/audit/* || $f == tests/faults/* ]] && w=$((w * 4))
+               echo "$w $f"; done | sort -rn)
+    mapfile -t first <<<"${halves[0]%$'\n'}"
+    mapfile -t second <<<"${halves[1]%$'\n'}"
+    echo "# two halves at once in private namespaces: ${#first[@]} and ${#second[@]} files"
+    other=$(mktemp)
+    in_private_namespaces "$PWD" bash -c "$(declare -f run_bats); run_bats \"\$@\"" _ "${second[@]}" \
+      >"$other" 2>&1 &
+    other_pid=$!
+    in_private_namespaces "$PWD" bash -c "$(declare -f run_bats); run_bats \"\$@\"" _ "${first[@]}" \
+      | tee "$log"
+    rc=${PIPESTATUS[0]}
+    count
+    if ((rc != 0 && last_failed == 0)); then
+      echo "not ok - bats (first half) exited with status $rc"
+      failed=$((failed + 1))
+    fi
+    wait "$other_pid"
+    rc=$?
+    echo "# the second half:"
+    cat "$other" | tee "$log"
+    rm -f "$other"
+    count
+    if ((rc != 0 && last_failed == 0)); then
+      echo "not ok - bats (second half) exited with status $rc"
+      failed=$((failed + 1))
+    fi
+  else
+    run_bats "${bats_paths[@]}" | tee "$log"
+    rc=${PIPESTATUS[0]}
+    count
+    if ((rc != 0 && last_failed == 0)); then
+      echo "not ok - bats exited with status $rc"
+      failed=$((failed + 1))
+    fi
   fi
 fi
 
