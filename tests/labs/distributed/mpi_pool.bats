@@ -8,7 +8,7 @@ load 'mpi'
 setup() { _common_setup; need_mpi mpi_pool; }
 teardown() { _common_teardown; }
 
-@test "mpi_pool: on 3 ranks every task equals the serial run, the same primes as pool_map; both workers take tasks" {
+@test "mpi_pool: on 3 and 2 ranks every task equals the serial run, the same primes as pool_map; dynamic hand-out" {
     # 4203 primes below 40000: the same count written again in Python
     [ "$(/usr/bin/python3 -c 'print(sum(all(n % d for d in range(2, int(n**0.5) + 1)) for n in range(2, 40000)))')" = 4203 ]
     # dynamic distribution: two workers share the tasks, each does some
@@ -20,6 +20,11 @@ teardown() { _common_teardown; }
     (( BASH_REMATCH[1] + BASH_REMATCH[2] == 40 && BASH_REMATCH[1] > 0 && BASH_REMATCH[2] > 0 ))
     assert_line --regexp '^serial +[0-9.]+ s  4203 primes below 40000$'
     assert_line --regexp '^mpi pool +[0-9.]+ s  speedup [0-9.]+  equals the serial run$'
+    assert_line "every task equals the serial run"
+    # mpirun -np 2: the master and one worker, which takes every task
+    mpi 2 30 mpi_pool --tasks 8 --block 1000
+    assert_success
+    assert_line "tasks per worker: rank 1: 8"
     assert_line "every task equals the serial run"
 }
 
