@@ -101,7 +101,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 rss = {b["name"]: b["rss_kib"] for b in d["benchmarks"]}
 grew = rss["spawn/thread/rss_mib:16/manual_time"] - rss["spawn/thread/rss_mib:0/manual_time"]
-assert 15 * 1024 <= grew <= 20 * 1024, grew   # ASan shadow adds 1/8
+assert 14 * 1024 <= grew <= 20 * 1024, grew   # ASan shadow adds 1/8; a few pages may not be counted yet
 print("ok")
 PY
     assert_output "ok"
