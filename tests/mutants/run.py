@@ -236,13 +236,32 @@ def test_env(tree):
     return env
 
 
+# As root, each run gets an IPC namespace of its own (System V objects and
+# POSIX queues, with its own /dev/mqueue mounted in a private mount
+# namespace): what a mutant's program leaves there, or a run killed at its
+# time bound, ends with the namespace instead of staying on the machine.
+ISOLATE = ["unshare", "--ipc", "--mount", "--fork", "--", "sh", "-c",
+           "mount --make-rprivate / && mount -t mqueue mqueue /dev/mqueue && exec \"$@\"",
+           "isolate"]
+_isolate_ok = None
+
+
+def isolated(cmd):
+    global _isolate_ok
+    if _isolate_ok is None:
+        _isolate_ok = os.getuid() == 0 and shutil.which("unshare") is not None and \
+            subprocess.run(ISOLATE + ["true"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL).returncode == 0
+    return ISOLATE + cmd if _isolate_ok else cmd
+
+
 def run_test(tree, test, filt, limit):
     """(passed?, one line saying why not)."""
     if test.startswith("unit:"):
         cmd = [os.path.join(tree, "build", "tests", test[5:])]
     else:
         cmd = ["bats", "--tap"] + (["--filter", filt] if filt else []) + [test]
-    status, out = run_limited(cmd, tree, test_env(tree), limit)
+    status, out = run_limited(isolated(cmd), tree, test_env(tree), limit)
     if status == "timeout":
         return False, "%s: no result within %d s" % (test, limit)
     bad = [l for l in out.splitlines() if l.startswith("not ok")]
