@@ -77,8 +77,13 @@ std::vector<uint64_t> task_turns(const pool_case &c, size_t n)
 
 // Time per task of every repetition of each W = 1 case, for the speedup of
 // the same case with more workers (Google Benchmark runs all repetitions of
-// one benchmark before the next).
-std::map<std::string, std::vector<double>> one_worker_ns;
+// one benchmark before the next).  Within the first repetition Google
+// Benchmark calls the function again with more iterations until min_time is
+// reached, and reports only the last call; later repetitions reuse that
+// count.  So a call with more tasks than the one before replaces it (the
+// same repetition, measured longer); one with as many starts a repetition.
+struct one_run { uint64_t tasks; double per_task_ns; };
+std::map<std::string, std::vector<one_run>> one_worker_ns;
 
 std::string case_key(const pool_case &c)
 {
@@ -86,8 +91,11 @@ std::string case_key(const pool_case &c)
            std::to_string(c.chunk) + (c.skew ? "/skew" : "");
 }
 
-double median(std::vector<double> v)
+double median(const std::vector<one_run> &runs)
 {
+    std::vector<double> v;
+    for (const one_run &r : runs)
+        v.push_back(r.per_task_ns);
     std::sort(v.begin(), v.end());
     size_t n = v.size();
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
@@ -146,7 +154,11 @@ void bm_pool(benchmark::State &state, pool_case c)
         double per_task_ns = (double)total_ns / (double)tasks;
         auto one = one_worker_ns.find(case_key(c));
         if (c.workers == 1) {
-            one_worker_ns[case_key(c)].push_back(per_task_ns);
+            std::vector<one_run> &runs = one_worker_ns[case_key(c)];
+            if (!runs.empty() && tasks > runs.back().tasks)
+                runs.back() = {tasks, per_task_ns};
+            else
+                runs.push_back({tasks, per_task_ns});
         } else if (one != one_worker_ns.end() && !one->second.empty()) {
             double speedup = median(one->second) / per_task_ns;
             state.counters["speedup"] = speedup;
