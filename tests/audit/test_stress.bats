@@ -26,7 +26,9 @@ STRESS=$PROCLAB_ROOT/scripts/test_stress.sh
     dir=$BATS_TEST_TMPDIR/suite
     mkdir -p "$dir"
     printf '@test "passes" { true; }\n@test "fails" { false; }\n' >"$dir/one.bats"
-    PROCLAB_STRESS_TESTS=$dir PROCLAB_STRESS_SWEEP=0 run_bounded 60 "$STRESS" --rounds 2
+    # a bound against a hang only: two tiny rounds take a second or two alone,
+    # but the other half of make test may be busy beside two CPU hogs
+    PROCLAB_STRESS_TESTS=$dir PROCLAB_STRESS_SWEEP=0 run_bounded 110 "$STRESS" --rounds 2
     assert_failure 1
     assert_line "round 1 of 2: 1 passed, 1 failed"
     assert_line "test-stress: 2 rounds under stress-ng --cpu 2: 2 failures (0 wanted)"
