@@ -12,7 +12,10 @@
 #ifndef PROCLAB_BENCH_RUN_H
 #define PROCLAB_BENCH_RUN_H
 
+#include <errno.h>
 #include <stddef.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,6 +47,26 @@ void pl_read_rest(int fd, char *buf, size_t size, size_t *len, int timeout_ms);
 /* Send sig to pid, wait up to timeout_ms for it to exit, else SIGKILL; reap.
  * Returns its wait status, or -1 with errno. */
 int pl_stop_child(int pid, int sig, int timeout_ms);
+
+/* Wait for child pid (-1: any child) that must exit 0, retrying EINTR.
+ * Returns 0, or -1 with errno set: waitpid's, or fail_errno when the child
+ * exited non-zero or died of a signal.  Inline, so that spawn_probe (libc
+ * only, no core library) shares it with the pool and spawn families. */
+static inline int pl_reap_exit0(pid_t pid, int fail_errno)
+{
+    int status;
+    pid_t r;
+
+    while ((r = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
+        ;
+    if (r == -1)
+        return -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        errno = fail_errno;
+        return -1;
+    }
+    return 0;
+}
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
  *                  contiguous slice: no queue, no per-task cost, but no
  *                  balancing either (see the skewed benchmarks)
  * A child runs a finite loop and _exits: every wait below ends. */
+#include "core/run.h"
 #include "pool/kind.h"
 #include "pool/work.h"
 
@@ -45,17 +46,7 @@ static pid_t start_child(const uint64_t *turns, size_t lo, size_t hi, pid_t pare
 /* Reap pid (-1: any child); -1 with errno = EIO when it did not exit 0. */
 static int reap(pid_t pid)
 {
-    int status;
-    pid_t r;
-    while ((r = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
-        ;
-    if (r == -1)
-        return -1;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        errno = EIO;
-        return -1;
-    }
-    return 0;
+    return pl_reap_exit0(pid, EIO);
 }
 
 static int run_per_task(void *ctx, const uint64_t *turns, size_t n, size_t chunk)

@@ -7,20 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/run.h"
+
 int pl_spawn_reap(pid_t pid)
 {
-    int status;
-    pid_t r;
-
-    while ((r = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
-        ;
-    if (r == -1)
-        return -1;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        errno = ECHILD;
-        return -1;
-    }
-    return 0;
+    return pl_reap_exit0(pid, ECHILD);
 }
 
 const char *pl_spawn_helper(void)
