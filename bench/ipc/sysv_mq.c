@@ -18,6 +18,7 @@
  * queue is IPC_PRIVATE (no key, nothing to guess), made with
  * IPC_CREAT|IPC_EXCL, mode 0600, removed with IPC_RMID by detach(ch, 0). */
 #include "ipc/mech.h"
+#include "../../labs/lab.h"   /* lab_sysv_record: what `make clean-ipc` may remove */
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@ typedef struct {
 
 struct pl_chan {
     int id;
+    struct lab_sysv_record record;   /* the keyless queue, for `make clean-ipc` */
     size_t max_bytes;
     staged *stage;      /* per process (copied by fork) */
 };
@@ -65,9 +67,13 @@ static pl_chan *create(size_t max_bytes)
         return NULL;
     ch->max_bytes = max_bytes;
     ch->stage = malloc(sizeof(staged) + max_bytes);
+    ch->id = -1;
     if (!ch->stage ||
-        (ch->id = msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600)) == -1) {
+        (ch->id = msgget(IPC_PRIVATE, IPC_CREAT | IPC_EXCL | 0600)) == -1 ||
+        lab_sysv_record(&ch->record, "msg", ch->id) == -1) {
         int saved = errno;
+        if (ch->id != -1)
+            msgctl(ch->id, IPC_RMID, NULL);
         free(ch->stage);
         free(ch);
         errno = saved;
@@ -113,8 +119,10 @@ static void detach(pl_chan *ch, int side)
     if (!ch)
         return;
     int saved = errno;
-    if (side == 0)
+    if (side == 0) {                 /* the creator's side removes both */
         msgctl(ch->id, IPC_RMID, NULL);
+        lab_sysv_forget(&ch->record);
+    }
     free(ch->stage);
     free(ch);
     errno = saved;

@@ -48,6 +48,11 @@ state() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || true; }
     # by the creators' pids (named objects carry them; System V queues
     # name the last sender and receiver).
     for m in "${!bench[@]}"; do
+        # a queue made just before the kill has carried nothing yet: its
+        # record (/tmp/proclab-UID-PID-msg-ID-*) names it
+        for rec in /tmp/proclab-"$PROCLAB_UID"-"${bench[$m]}"-msg-*; do
+            [[ $rec =~ -msg-([0-9]+)- ]] && ipcrm -q "${BASH_REMATCH[1]}" 2>/dev/null
+        done
         rm -rf /dev/shm/proclab-"$PROCLAB_UID"-"${bench[$m]}"-* \
                /dev/mqueue/proclab-"$PROCLAB_UID"-"${bench[$m]}"-* \
                /tmp/proclab-"$PROCLAB_UID"-"${bench[$m]}"-*
