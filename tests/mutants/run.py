@@ -160,6 +160,16 @@ def _unlink(p):
         pass
 
 
+def remove_dead_leftovers(before):
+    """What a mutant's run left in /tmp (a private directory, the record of a
+    System V object that died with the run's IPC namespace) and whose
+    creator no longer runs: removed, so the machine ends as it started."""
+    for path in set(glob.glob("/tmp/proclab-%d-*" % os.getuid())) - before:
+        m = re.match(r"/tmp/proclab-\d+-(\d+)-", path)
+        if m and not os.path.exists("/proc/%s" % m.group(1)):
+            shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else _unlink(path)
+
+
 def kill_session(sid):
     """SIGKILL everything left in a test run's session (it has its own)."""
     killed = []
@@ -184,6 +194,7 @@ def run_limited(cmd, cwd, env, limit):
     """(exit status or 'timeout', output).  The command gets a session of
     its own (the tests' stray-process check looks there) and everything in
     it is killed at the end."""
+    before = set(glob.glob("/tmp/proclab-%d-*" % os.getuid()))
     with tempfile.TemporaryFile() as out:
         p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL, start_new_session=True)
@@ -196,6 +207,7 @@ def run_limited(cmd, cwd, env, limit):
             kill_session(p.pid)
             p.wait()
             RUNNING.remove(p.pid)
+            remove_dead_leftovers(before)
         out.seek(0)
         return status, out.read().decode(errors="replace")
 
