@@ -14,7 +14,12 @@
 //                                 the probe
 //   spawn_ref/fork_loop/rss_mib:0 build/bin/ref_fork, a stand-alone
 //                                 fork+_exit+waitpid loop, run as a child:
-//                                 the yardstick for spawn/fork/rss_mib:0
+//                                 the yardstick for spawn/fork/rss_mib:0;
+//                                 each batch of it is followed by as many
+//                                 forks of the 0 MiB probe, and the counter
+//                                 probe_over_ref is the probe's time over
+//                                 the loop's in those batches (side by
+//                                 side, so a drifting machine moves both)
 //
 // One iteration is one spawn (child created, exited, reaped), each timed
 // into a histogram (p50/p99/p99.9 counters); the time of a repetition is
@@ -57,6 +62,7 @@ static int pin_cpu = -2;        // -2: pick one (default), -1: --pin=none
 static int warmup_spawns = 3;   // untimed spawns before each run
 static int ballast_huge = 0;    // --thp: ballast advised MADV_HUGEPAGE
 static const int ref_forks_per_batch = 200;
+static const int ref_fork_warmup = 10;      // untimed forks before each batch (ref_fork -w)
 
 // ---------------------------------------------------------------- probes
 // One spawn_probe per ballast size, started on first use and kept until the
@@ -232,6 +238,44 @@ static probe *get_probe(size_t mib, std::string &why)
 }
 
 // ---------------------------------------------------------------- spawn/
+// Ask probe p for count spawns by method name (warmup untimed ones first);
+// samples get the ns of each, *total_ns the probe's loop time.  0, or errno
+// of the failure with why set (-1: the probe broke its protocol and is
+// stopped and dropped: p is then no longer valid).
+static int probe_spawns(probe *p, const char *method, int32_t count, int32_t warmup,
+                        uint64_t *samples, uint64_t *total_ns, int64_t *rss_kib,
+                        std::string &why)
+{
+    pl_probe_request rq;
+    pl_probe_reply rp = {0, 0, 0, 0};
+    std::memset(&rq, 0, sizeof rq);
+    std::snprintf(rq.method, sizeof rq.method, "%s", method);
+    rq.count = count;
+    rq.warmup = warmup;
+    ssize_t w;
+    while ((w = send(p->fd, &rq, sizeof rq, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+        ;
+    if (w != (ssize_t)sizeof rq || !read_all(p->fd, &rp, sizeof rp, probe_reply_timeout_ms) ||
+        (rp.err == 0 &&
+         (rp.count != rq.count ||
+          !read_all(p->fd, samples, (size_t)rp.count * sizeof(uint64_t), probe_reply_timeout_ms)))) {
+        why = "spawn_probe stopped answering";
+        stop_probe(*p);     // a probe that broke its protocol is not reused
+        probes.erase(probes.begin() + (p - probes.data()));
+        return -1;
+    }
+    if (rp.err) {
+        why = std::string(method) + ": " + std::strerror(rp.err);
+        if (rp.err == ENOENT)
+            why += " (build/bin/proclab_exit0 missing? run make)";
+        return rp.err;
+    }
+    *total_ns = rp.total_ns;
+    if (rss_kib)
+        *rss_kib = rp.rss_kib;
+    return 0;
+}
+
 static void run_spawn(benchmark::State &state, int idx)
 {
     const pl_spawn_method *m = pl_spawn_methods[idx];
@@ -247,43 +291,23 @@ static void run_spawn(benchmark::State &state, int idx)
         pl_skip(state, "histogram: out of memory");
         return;
     }
-    pl_probe_reply rp = {0, 0, 0, 0};
+    int64_t rss_kib = 0;
     while (state.KeepRunningBatch(state.max_iterations)) {
         uint64_t total = 0;
-        for (benchmark::IterationCount left = state.max_iterations; left > 0;) {
-            pl_probe_request rq;
-            std::memset(&rq, 0, sizeof rq);
-            std::snprintf(rq.method, sizeof rq.method, "%s", m->name);
-            rq.count = (int32_t)std::min<benchmark::IterationCount>(left, PL_PROBE_MAX_COUNT);
-            rq.warmup = total == 0 ? warmup_spawns : 0;
-            ssize_t w;
-            while ((w = send(p->fd, &rq, sizeof rq, MSG_NOSIGNAL)) == -1 && errno == EINTR)
-                ;
-            if (w != (ssize_t)sizeof rq ||
-                !read_all(p->fd, &rp, sizeof rp, probe_reply_timeout_ms) ||
-                (rp.err == 0 && (rp.count != rq.count ||
-                                 !read_all(p->fd, samples.data(), rp.count * sizeof(uint64_t),
-                                           probe_reply_timeout_ms)))) {
-                why = "spawn_probe stopped answering";
-                rp.err = -1;
+        int err = 0;
+        for (benchmark::IterationCount left = state.max_iterations; left > 0 && !err;) {
+            int32_t count = (int32_t)std::min<benchmark::IterationCount>(left, PL_PROBE_MAX_COUNT);
+            uint64_t ns = 0;
+            err = probe_spawns(p, m->name, count, total == 0 ? warmup_spawns : 0,
+                               samples.data(), &ns, &rss_kib, why);
+            if (err)
                 break;
-            }
-            if (rp.err) {
-                why = std::string(m->name) + ": " + std::strerror(rp.err);
-                if (rp.err == ENOENT)
-                    why += " (build/bin/proclab_exit0 missing? run make)";
-                break;
-            }
-            for (int32_t i = 0; i < rp.count; i++)
+            for (int32_t i = 0; i < count; i++)
                 pl_hist_add(h, samples[i]);
-            total += rp.total_ns;
-            left -= rp.count;
+            total += ns;
+            left -= count;
         }
-        if (rp.err) {
-            if (rp.err == -1) {     // a probe that broke its protocol is not reused
-                stop_probe(*p);
-                probes.erase(probes.begin() + (p - probes.data()));
-            }
+        if (err) {
             state.SkipWithError(why.c_str());
             break;
         }
@@ -291,7 +315,7 @@ static void run_spawn(benchmark::State &state, int idx)
     }
     state.SetItemsProcessed(state.iterations());
     pl_set_latency_counters(state, h);
-    state.counters["rss_kib"] = (double)rp.rss_kib;
+    state.counters["rss_kib"] = (double)rss_kib;
     pl_hist_free(h);
 }
 
@@ -359,7 +383,9 @@ static double run_ref_fork(int count, std::string &why)
     }
     std::string path = std::string(dir) + "/ref_fork";
     std::string n_arg = std::to_string(count);
-    char *const argv[] = {(char *)"ref_fork", (char *)"-n", &n_arg[0], nullptr};
+    std::string w_arg = std::to_string(ref_fork_warmup);
+    char *const argv[] = {(char *)"ref_fork", (char *)"-n", &n_arg[0], (char *)"-w", &w_arg[0],
+                          nullptr};
     char buf[256];
     int status = pl_run_capture(path.c_str(), argv, nullptr, buf, sizeof buf, 60000);
     if (status == -1) {
@@ -375,20 +401,46 @@ static double run_ref_fork(int count, std::string &why)
     return ns;
 }
 
+// Each batch: ref_fork's 200 forks, then the 0 MiB probe's 200 forks, one
+// right after the other.  The time is ref_fork's; probe_over_ref is the
+// probe's forks over ref_fork's in the same batches: two fork loops timed
+// side by side, so that a machine whose speed drifts between repetitions
+// (by 10 % and more on a virtual machine) moves both alike.
 static void run_ref(benchmark::State &state)
 {
     std::string why;
-    double ns = 0;
+    probe *p = get_probe(0, why);
+    if (!p) {
+        pl_skip(state, why);
+        return;
+    }
+    std::vector<uint64_t> samples(ref_forks_per_batch);
+    double ref_total = 0, probe_total = 0;
     while (state.KeepRunningBatch(ref_forks_per_batch)) {
-        ns = run_ref_fork(ref_forks_per_batch, why);
+        double ns = run_ref_fork(ref_forks_per_batch, why);
         if (ns < 0) {
             state.SkipWithError(why.c_str());
             break;
         }
+        uint64_t probe_ns = 0;
+        // As many untimed forks first as ref_fork makes (its -w default):
+        // the exit of the ref_fork process just before leaves the kernel
+        // work to do, which would otherwise land in the probe's loop only.
+        if (probe_spawns(p, "fork", ref_forks_per_batch, ref_fork_warmup, samples.data(),
+                         &probe_ns, nullptr, why) != 0) {
+            state.SkipWithError(why.c_str());
+            break;
+        }
         state.SetIterationTime(ns * ref_forks_per_batch * 1e-9);
+        ref_total += ns * ref_forks_per_batch;
+        probe_total += (double)probe_ns;
     }
     state.SetItemsProcessed(state.iterations());
     state.counters["forks_per_batch"] = ref_forks_per_batch;
+    if (ref_total > 0) {
+        state.counters["probe_fork_ns"] = probe_total / (double)state.iterations();
+        state.counters["probe_over_ref"] = probe_total / ref_total;
+    }
 }
 
 // ---------------------------------------------------------------- registration

@@ -61,19 +61,25 @@ static int server(void *arg, int fd)
     }
 }
 
+/* One fork server per process, in static storage: a malloc here would give
+ * the spawn probe a heap, one more private mapping for every fork to copy. */
+static pl_partner the_server;
+static int the_server_running;
+
 static int forkserver_setup(void **ctx)
 {
-    pl_partner *p = malloc(sizeof *p);
+    pl_partner *p = &the_server;
     struct sigaction old;
-    if (!p || sigaction(SIGCHLD, NULL, &old) == -1) {
-        free(p);
+    if (the_server_running) {
+        errno = EBUSY;
         return -1;
     }
+    if (sigaction(SIGCHLD, NULL, &old) == -1)
+        return -1;
     /* cpu -1: the server inherits our affinity (the driver pinned us). */
     if (pl_partner_start(p, -1, server, NULL, START_TIMEOUT_MS) == -1) {
         int saved = errno;
         sigaction(SIGCHLD, &old, NULL);
-        free(p);
         errno = saved;
         return -1;
     }
@@ -84,10 +90,10 @@ static int forkserver_setup(void **ctx)
     if (sigaction(SIGCHLD, &old, NULL) == -1) {
         int saved = errno;
         pl_partner_stop(p, 1000);
-        free(p);
         errno = saved;
         return -1;
     }
+    the_server_running = 1;
     *ctx = p;
     return 0;
 }
@@ -109,7 +115,7 @@ static void forkserver_teardown(void *ctx)
 {
     if (ctx) {
         pl_partner_stop(ctx, 1000);
-        free(ctx);
+        the_server_running = 0;
     }
 }
 

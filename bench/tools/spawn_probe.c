@@ -42,6 +42,8 @@
 #include "spawn/method.h"
 #include "spawn/probe.h"
 
+enum { max_methods = 32 };   /* spawn methods the probe can hold set-ups for */
+
 static const char usage_text[] =
     "Usage: spawn_probe --parent PID --rss-mib N [--thp]\n"
     "The process bench_spawn times spawning from (a plain C program holding\n"
@@ -165,14 +167,20 @@ int main(int argc, char **argv)
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != (pid_t)parent)
         return 1;
 
+    /* No heap: a malloc'd arena is one more mapping with private pages,
+     * which every fork would copy (ref_fork.c has none). */
+    static void *ctx[max_methods];
+    static int setup_err[max_methods];
     int n = 0;
     while (pl_spawn_methods[n])
         n++;
-    void **ctx = calloc((size_t)n, sizeof *ctx);
-    int *setup_err = calloc((size_t)n, sizeof *setup_err);
+    if (n > max_methods) {
+        say(1, "error: more spawn methods than max_methods\n", NULL);
+        return 1;
+    }
     uint64_t *samples = mmap(NULL, PL_PROBE_MAX_COUNT * sizeof(uint64_t),
                              PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (!ctx || !setup_err || samples == MAP_FAILED) {
+    if (samples == MAP_FAILED) {
         say(1, "error: out of memory\n", NULL);
         return 1;
     }
@@ -244,7 +252,5 @@ int main(int argc, char **argv)
             pl_spawn_methods[i]->teardown(ctx[i]);
     pl_ballast_free(&ballast);
     munmap(samples, PL_PROBE_MAX_COUNT * sizeof(uint64_t));
-    free(ctx);
-    free(setup_err);
     return rc;
 }

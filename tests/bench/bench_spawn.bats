@@ -82,6 +82,12 @@ for name, b in runs.items():
         assert b["samples"] == b["iterations"], b
         assert 0 < b["p50_ns"] <= b["p99_ns"] <= b["p999_ns"], b
         assert b["rss_kib"] > 0, b
+ref = runs["spawn_ref/fork_loop/rss_mib:0/manual_time"]
+# the probe's forks timed side by side with ref_fork's, batch by batch
+assert ref["probe_fork_ns"] > 0, ref
+assert ref["time_unit"] == "us", ref
+assert abs(ref["probe_fork_ns"] / (ref["real_time"] * 1e3) / ref["probe_over_ref"] - 1) < 0.01, ref
+assert 0.3 < ref["probe_over_ref"] < 3, ref
 assert d["context"]["proclab_family"] == "spawn"
 assert d["context"]["spawn_pinned_cpu"] != ""
 print("ok")

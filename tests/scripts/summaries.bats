@@ -145,7 +145,10 @@ T = {("fork", 0): 100e3, ("fork", 256): 500e3, ("fork", 1024): 1600e3,
      ("thread", 0): 20e3, ("forkserver", 1024): 400e3}
 BENCH = [("spawn/%s/rss_mib:%d" % k, v, {"p99_ns": 2 * v, "items_per_second": 1e9 / v})
          for k, v in T.items()]
-BENCH += [("spawn_ref/fork_loop/rss_mib:0", 80e3, {}), ("spawn_inproc/fork/rss_mib:0", 130e3, {})]
+# Separate benchmarks say 100/80 = 1.25x (CHECK); the side-by-side counter
+# says 1.04x (PASS): the verdict must follow the counter.
+BENCH += [("spawn_ref/fork_loop/rss_mib:0", 80e3, {"probe_over_ref": 1.04}),
+          ("spawn_inproc/fork/rss_mib:0", 130e3, {})]
 
 def check(out, ns, ctr):
     s = lambda m, mib: ns["spawn/%s/rss_mib:%d" % (m, mib)]
@@ -154,7 +157,10 @@ def check(out, ns, ctr):
     for m in ("posix_spawn", "vfork"):
         want.append(r"%s 256 MiB / 0 MiB = %.2fx" % (m, s(m, 256) / s(m, 0)))
     x = s("fork", 0) / ns["spawn_ref/fork_loop/rss_mib:0"]
-    want.append(r"minimal fork loop \(ref_fork\) .* = %.2fx   %s" % (x, "PASS" if 0.9 <= x <= 1.1 else "CHECK"))
+    paired = ctr["spawn_ref/fork_loop/rss_mib:0"]["probe_over_ref"]
+    want.append(r"minimal fork loop \(ref_fork\), side by side in alternating batches = %.2fx   %s"
+                r" .*as separate benchmarks: .* = %.2fx"
+                % (paired, "PASS" if 0.9 <= paired <= 1.1 else "CHECK", x))
     want.append(r"inside bench_spawn .* = %.2fx the small C probe"
                 % (ns["spawn_inproc/fork/rss_mib:0"] / s("fork", 0)))
     want.append(r"a process \(fork, 0 MiB\) costs %.0fx a thread" % (s("fork", 0) / s("thread", 0)))

@@ -8,10 +8,13 @@ benchmark exists to give, each computed from RUNDIR/spawn.json and marked
 PASS or CHECK against what the theory predicts:
   - fork gets expensive as the parent grows   (fork 256 MiB / 0 MiB >= 3)
   - posix_spawn and vfork do not             (256 MiB / 0 MiB within 1.5x)
-  - our fork timing adds nothing to fork      (spawn/fork/rss_mib:0 /
+  - our fork timing adds nothing to fork      (the probe's fork loop /
                                                the stand-alone loop ref_fork
-                                               within 0.9-1.1: spawns are timed
-                                               from a small C probe)
+                                               within 0.9-1.1, timed side by
+                                               side in spawn_ref's alternating
+                                               batches (counter probe_over_ref):
+                                               spawns are timed from a small C
+                                               probe)
 CHECK is not a failure of the run: it says "look at this on your machine"."""
 
 import os
@@ -52,10 +55,21 @@ def answers(rs):
     ref = R.find(rs, "spawn_ref/fork_loop/rss_mib:0")
     if ref is not None and ref.error is None and ref.real_ns and f0:
         x = f0.real_ns / ref.real_ns
-        out.append("spawn/fork/rss_mib:0 %s / minimal fork loop (ref_fork) %s = %.2fx   %s "
-                   "(expected 0.9-1.1: timed from a C process as small as the loop)"
-                   % (R.fmt_ns(f0.real_ns), R.fmt_ns(ref.real_ns), x,
-                      R.verdict(0.9 <= x <= 1.1)))
+        paired = ref.counter("probe_over_ref")
+        if paired:
+            # The verdict rests on the side-by-side ratio: the two loops
+            # alternate batch by batch, so a drift of the machine's speed
+            # between repetitions (10 % and more on a VM) moves both.
+            out.append("spawn/fork/rss_mib:0 / minimal fork loop (ref_fork), side by side in "
+                       "alternating batches = %.2fx   %s (expected 0.9-1.1: timed from a C "
+                       "process as small as the loop; as separate benchmarks: %s / %s = %.2fx)"
+                       % (paired, R.verdict(0.9 <= paired <= 1.1), R.fmt_ns(f0.real_ns),
+                          R.fmt_ns(ref.real_ns), x))
+        else:
+            out.append("spawn/fork/rss_mib:0 %s / minimal fork loop (ref_fork) %s = %.2fx   %s "
+                       "(expected 0.9-1.1: timed from a C process as small as the loop)"
+                       % (R.fmt_ns(f0.real_ns), R.fmt_ns(ref.real_ns), x,
+                          R.verdict(0.9 <= x <= 1.1)))
     elif ref is not None and ref.error:
         out.append("reference loop failed: %s   CHECK" % ref.error)
     else:
