@@ -15,6 +15,9 @@
 //        of any throughput that copies the payload.
 //   ipc_floor/cacheline/cross:1          one cache line bounced between two
 //        processes on two CPUs: the floor of any cross-CPU round trip.
+//   ipc_floor/line_each_way/cross:1      the same counter, but each direction
+//        writes its own line (the other side only reads it): the least a
+//        duplex channel such as shm_spin's two rings moves.
 //   ipc_ref/pipe_pingpong/bytes:64/cross:X  bench/tools/ref_pipe_pingpong run
 //        as a separate program (manual time = its ns per round trip): a
 //        check that the harness adds nothing to ipc_latency/pipe.
@@ -485,12 +488,12 @@ void time_cacheline(benchmark::State &state, pl_floor_line *l, pl_session *s, pl
     bt.report(state);
 }
 
-void bm_cacheline(benchmark::State &state)
+void bm_cacheline(benchmark::State &state, int each_way)
 {
     pl_placement where;
     if (!pick(state, 1, &where))
         return;
-    pl_floor_line *l = pl_floor_line_new();
+    pl_floor_line *l = pl_floor_line_new(each_way);
     pl_hist *h = pl_hist_new();
     pl_session s;
     pl_session_init(&s);
@@ -585,7 +588,9 @@ void register_all(pl_suite suite)
     for (size_t i = 0; i < sz->n_throughput; i++)
         mc->Arg(sz->throughput[i]);
     mc->ArgName("bytes")->UseRealTime()->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark("ipc_floor/cacheline", bm_cacheline)
+    benchmark::RegisterBenchmark("ipc_floor/cacheline", bm_cacheline, 0)
+        ->Arg(1)->ArgName("cross")->UseRealTime()->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("ipc_floor/line_each_way", bm_cacheline, 1)
         ->Arg(1)->ArgName("cross")->UseRealTime()->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("ipc_ref/pipe_pingpong", bm_ref)
         ->Args({64, 0})->Args({64, 1})->ArgNames({"bytes", "cross"})

@@ -11,9 +11,12 @@ enum { CHECK_EVERY = 4096 };                    /* power of two */
 #define STOP_VALUE UINT64_MAX                   /* odd: the partner looks */
 
 struct pl_floor_line {
-    _Alignas(64) _Atomic uint64_t value;        /* the one shared line */
+    _Alignas(64) _Atomic uint64_t value;        /* the shared line (parent -> partner) */
     char pad[64 - sizeof(uint64_t)];
+    _Alignas(64) _Atomic uint64_t reply;        /* each_way: partner -> parent */
+    char pad2[64 - sizeof(uint64_t)];
     uint64_t next;                              /* parent's next odd value */
+    int each_way;
 };
 
 static inline void cpu_relax(void)
@@ -25,7 +28,7 @@ static inline void cpu_relax(void)
 #endif
 }
 
-pl_floor_line *pl_floor_line_new(void)
+pl_floor_line *pl_floor_line_new(int each_way)
 {
     void *p = mmap(NULL, sizeof(pl_floor_line), PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -33,7 +36,9 @@ pl_floor_line *pl_floor_line_new(void)
         return NULL;
     pl_floor_line *l = p;
     atomic_init(&l->value, 0);
+    atomic_init(&l->reply, 0);
     l->next = 1;
+    l->each_way = each_way != 0;
     return l;
 }
 
@@ -46,12 +51,20 @@ void pl_floor_line_free(pl_floor_line *l)
 int pl_floor_line_serve(pl_floor_line *l, pid_t parent)
 {
     unsigned spins = 0;
+    uint64_t answered = 0;
+    /* Read once: the line holding each_way is the parent's (it writes
+     * next there every round trip); reading it in the loop would bounce a
+     * third line. */
+    _Atomic uint64_t *answer = l->each_way ? &l->reply : &l->value;
     for (;;) {
         uint64_t v = atomic_load_explicit(&l->value, memory_order_acquire);
         if (v == STOP_VALUE)
             return 0;
-        if (v & 1) {
-            atomic_store_explicit(&l->value, v + 1, memory_order_release);
+        if ((v & 1) && v != answered) {
+            /* each_way: the answer goes to the other line, and this one
+             * stays odd until the parent's next value: remember it. */
+            atomic_store_explicit(answer, v + 1, memory_order_release);
+            answered = v;
             continue;
         }
         cpu_relax();
@@ -67,8 +80,9 @@ int pl_floor_line_roundtrip(pl_floor_line *l)
     uint64_t v = l->next;
     unsigned spins = 0;
     l->next += 2;
+    _Atomic uint64_t *answer = l->each_way ? &l->reply : &l->value;
     atomic_store_explicit(&l->value, v, memory_order_release);
-    while (atomic_load_explicit(&l->value, memory_order_acquire) != v + 1) {
+    while (atomic_load_explicit(answer, memory_order_acquire) != v + 1) {
         cpu_relax();
         if ((++spins & (CHECK_EVERY - 1)) == 0 && pl_partner_exited) {
             errno = EPIPE;

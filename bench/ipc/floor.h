@@ -9,6 +9,11 @@
  * polling one (shm_spin) can come close.  Same-CPU placement is not
  * measured: the spinner would only wait for the scheduler tick.
  *
+ * The each_way variant uses two lines: the parent's value in one, the
+ * partner's answer in the other -- the least any duplex channel moves
+ * (each direction writes its own line, the other side only reads it).  It
+ * shows what that layout costs on this machine beside the one-line floor.
+ *
  * A spinning side checks every CHECK_EVERY spins that the other is alive
  * (pl_partner_exited in the parent, getppid() in the partner) and fails
  * with EPIPE. */
@@ -24,8 +29,9 @@ extern "C" {
 
 typedef struct pl_floor_line pl_floor_line;
 
-/* Shared (fork-inherited) line; NULL + errno. */
-pl_floor_line *pl_floor_line_new(void);
+/* Shared (fork-inherited) line(s); each_way: one line per direction.
+ * NULL + errno. */
+pl_floor_line *pl_floor_line_new(int each_way);
 void pl_floor_line_free(pl_floor_line *l);
 
 /* Partner: answer until the parent stores the stop value (returns 0) or

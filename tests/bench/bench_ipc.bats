@@ -54,9 +54,10 @@ mechs() { bench_ipc --list | awk 'NR > 1 && NF == 0 { exit } NR > 1 { print $1 }
 @test "bench_ipc: the quick suite registers every mechanism x size x placement with stable names" {
     MECHS=$(mechs)
     # 2 latency + 3 throughput sizes per mechanism, minus the quick sizes
-    # --list says are skipped, x 2 placements, + memcpy x 3, cacheline, 2 refs.
+    # --list says are skipped, x 2 placements, + memcpy x 3, cacheline,
+    # line_each_way, 2 refs.
     skipped=$(bench_ipc --list | awk '$1 == "quick" { gsub(/;/, ""); for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+$/) n++ } END { print n + 0 }')
-    want=$(( 2 * (5 * $(wc -w <<<"$MECHS") - skipped) + 6 ))
+    want=$(( 2 * (5 * $(wc -w <<<"$MECHS") - skipped) + 7 ))
     run bench_ipc --benchmark_list_tests
     assert_success
     for m in $MECHS; do
@@ -70,6 +71,7 @@ mechs() { bench_ipc --list | awk 'NR > 1 && NF == 0 { exit } NR > 1 { print $1 }
     refute_line "ipc_throughput/posix_mq/bytes:1048576/cross:1/real_time"
     assert_line "ipc_floor/memcpy/bytes:1048576/real_time"
     assert_line "ipc_floor/cacheline/cross:1/real_time"
+    assert_line "ipc_floor/line_each_way/cross:1/real_time"
     assert_line "ipc_ref/pipe_pingpong/bytes:64/cross:0/iterations:1/manual_time"
     assert_line "ipc_ref/pipe_pingpong/bytes:64/cross:1/iterations:1/manual_time"
     [ "${#lines[@]}" -eq "$want" ]
@@ -112,6 +114,8 @@ ref = by["ipc_ref/pipe_pingpong/bytes:64/cross:1/iterations:1/manual_time"]
 assert not ref.get("error_occurred") and ref["real_time"] > 0, ref
 line = by["ipc_floor/cacheline/cross:1/real_time"]
 assert not line.get("error_occurred") and line["samples"] > 0 and line["batch"] >= 1, line
+each = by["ipc_floor/line_each_way/cross:1/real_time"]
+assert not each.get("error_occurred") and each["samples"] > 0 and each["batch"] >= 1, each
 assert d["context"]["proclab_family"] == "ipc"
 assert "udp: throughput 65536" in d["context"]["ipc_skipped_sizes"]
 print("ok")

@@ -50,6 +50,7 @@ short_run() {  # RUNDIR [extra bench_ipc flags: then a run of its own]
     refute_line --regexp '^udp,65536,'          # above udp's max_msg
     run bash -c "tr -d '\\r' < '$run_dir/ipc_floor.csv'"
     assert_line --regexp '^cacheline,64,1,[0-9.]+,us$'
+    assert_line --regexp '^line_each_way,64,1,[0-9.]+,us$'
     assert_line --regexp '^memcpy,1048576,0,[0-9.]+,GiB/s$'
     for p in ipc_latency_cross ipc_latency_same ipc_throughput_cross ipc_throughput_same ipc_bar64; do
         [ -s "$run_dir/plots/$p.png" ] && [ -s "$run_dir/plots/$p.svg" ]

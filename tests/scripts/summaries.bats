@@ -77,6 +77,8 @@ BENCH = [lat("pipe", 0, 3000.0), lat("pipe", 1, 6000.0),
          ("ipc_ref/pipe_pingpong/bytes:64/cross:1", 5000.0, {}),
          ("ipc_floor/cacheline/cross:1", 700.0, {"p50_ns": 400.0, "mean_ns": 450.0,
                                                  "p99_ns": 500.0, "batch": 50}),
+         ("ipc_floor/line_each_way/cross:1", 900.0, {"p50_ns": 640.0, "mean_ns": 700.0,
+                                                     "p99_ns": 800.0, "batch": 40}),
          ("ipc_floor/memcpy/bytes:64", 16.0, {"bytes_per_second": 4e9})]
 
 def check(out, ns, ctr):
@@ -102,6 +104,9 @@ def check(out, ns, ctr):
     want.append(r"shm_spin 64 B cross p50 .* / true floor .* = %.2fx   %s"
                 % (x, "PASS" if x <= 2.0 else "CHECK"))
     assert "7.5x" in want[-2] and "15.0x" in want[0] and "2.00x   PASS" in want[-1]
+    each = ctr["ipc_floor/line_each_way/cross:1"]["p50_ns"]
+    want.append(r"one line each way .* = %.2fx the floor; shm_spin 64 B = %.2fx that"
+                % (each / floor, P("shm_spin", 1) / each))
     return want
 PY
 }

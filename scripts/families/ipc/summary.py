@@ -13,7 +13,10 @@ then the answers, each computed from the JSON and marked PASS or CHECK:
     ref_pipe_pingpong, same run, same placement
   - shm_spin cross-CPU round trip at least 5x faster than pipe cross-CPU
   - shm_spin 64 B cross-CPU p50 within 2x of the cache-line floor's p50
-    (the floor: one line ping-ponged, timed in batches: the true floor)
+    (the floor: one line ping-ponged, timed in batches: the true floor);
+    beside it, ipc_floor/line_each_way (the same counter with one line per
+    direction, the least a duplex channel of two rings moves) over the
+    floor, and shm_spin over that
   - latency and throughput in both placements for at least 16 mechanisms
 CHECK is not a failure of the run: it says "look at this on your machine"."""
 
@@ -66,9 +69,12 @@ def main():
     floor = get("ipc_floor/cacheline/cross:1")
     print("IPC (%s suite): medians of repetitions; cross:0 = both processes on one CPU, "
           "cross:1 = two CPUs" % ctx.get("proclab_suite", "?"))
+    each_way = get("ipc_floor/line_each_way/cross:1")
     if floor:
         print("Floors: cache-line round trip between two CPUs p50 %s, mean %s (batches of %d)"
               % (R.fmt_ns(lat(floor)), R.fmt_ns(mean(floor)), floor.counter("batch", 1)), end="")
+        if each_way:
+            print("; one line each way p50 %s" % R.fmt_ns(lat(each_way)), end="")
     mem = {b: get("ipc_floor/memcpy/bytes:%d" % b) for b in thr_sizes}
     mems = ["%s %s" % (size_label(b), R.fmt_bytes_rate(m.counter("bytes_per_second")))
             for b, m in mem.items() if m]
@@ -168,6 +174,14 @@ def main():
         print("  shm_spin 64 B cross p50 %s / true floor (one cache line ping-ponged) %s = %.2fx"
               "   %s (expected <= 2.0x)" % (R.fmt_ns(lat(spin)), R.fmt_ns(lat(floor)), x,
                                              R.verdict(x <= 2.0)))
+        if each_way:
+            # What the layout alone costs here: a duplex channel whose
+            # directions write different lines cannot beat this one.
+            print("  one line each way (ipc_floor/line_each_way, nothing else moved) %s = %.2fx the "
+                  "floor; shm_spin 64 B = %.2fx that   (info: a channel with one line per "
+                  "direction cannot be under the first ratio on this machine)"
+                  % (R.fmt_ns(lat(each_way)), lat(each_way) / lat(floor),
+                     lat(spin) / lat(each_way)))
     else:
         print("  shm_spin vs cache-line floor: missing   CHECK")
     full = []

@@ -6,7 +6,8 @@ was saved there) and writes, medians over repetitions, times in us:
   ipc_latency.csv     mech,bytes,cross,p50_us,mean_us,p99_us,p999_us (p50, the
                       median of all round trips, is the headline: column 4)
   ipc_throughput.csv  mech,bytes,cross,gib_per_s,msgs_per_s,dropped
-  ipc_floor.csv       what,bytes,cross,value,unit (cacheline us, memcpy GiB/s)
+  ipc_floor.csv       what,bytes,cross,value,unit (cacheline and line_each_way
+                      us, memcpy GiB/s)
   ipc_bar64.csv       mech,same_us,cross_us (64-byte round trip)
   ipc_pairs.csv       cpu_a,cpu_b,p50_us (only when pairs ran)
 Prints the mechanisms in run order (one line, space separated) for the
@@ -56,8 +57,8 @@ def main():
             thr.append([r.variant, r.param("bytes"), r.param("cross"),
                         c("bytes_per_second", 0) / GIB, c("items_per_second", 0),
                         int(c("dropped", 0))])
-        elif r.family == "ipc_floor" and r.variant == "cacheline":
-            floor.append(["cacheline", 64, r.param("cross"), p50_us(r), "us"])
+        elif r.family == "ipc_floor" and r.variant in ("cacheline", "line_each_way"):
+            floor.append([r.variant, 64, r.param("cross"), p50_us(r), "us"])
         elif r.family == "ipc_floor" and r.variant == "memcpy":
             floor.append(["memcpy", r.param("bytes"), 0, c("bytes_per_second", 0) / GIB, "GiB/s"])
         elif r.family == "ipc_pairs":
