@@ -5,8 +5,10 @@
 //                                 process that holds N MiB of resident
 //                                 memory (a ballast): bench/tools/
 //                                 spawn_probe.c, exec'd by this driver once
-//                                 per size, timing its own loop and sending
-//                                 the times back over a socket
+//                                 per method and size (so no method runs
+//                                 after another in the same process),
+//                                 timing its own loop and sending the times
+//                                 back over a socket
 //   spawn_inproc/fork/rss_mib:0   the same fork, timed inside this C++
 //                                 binary (libstdc++, Google Benchmark, hwloc
 //                                 mapped): what the harness itself would
@@ -65,16 +67,22 @@ static const int ref_forks_per_batch = 200;
 static const int ref_fork_warmup = 10;      // untimed forks before each batch (ref_fork -w)
 
 // ---------------------------------------------------------------- probes
-// One spawn_probe per ballast size, started on first use and kept until the
-// end of the run (random interleaving visits the sizes in turn).  Probes of
-// up to keep_all_mib live side by side; a bigger one replaces the other big
-// one, so at most one large ballast is resident at a time.
+// One spawn_probe per method and ballast size (spawn_probe --method): a
+// process keeps traces of the methods it ran (a thread leaves it with a
+// heap and multi-threaded for glibc, a vfork or CLONE_VM child changes its
+// memory's history), and its later forks then cost up to a third more or
+// less, so one probe serving every method would time each method after a
+// random history.  Probes are started on first use and kept until the end
+// of the run (random interleaving visits them in turn).  Probes of up to
+// keep_all_mib live side by side; a bigger one replaces the other big one,
+// so at most one large ballast is resident at a time.
 static const size_t keep_all_mib = 256;
 static const int probe_start_timeout_ms = 120000;   // a 4 GiB ballast, slowly
 static const int probe_reply_timeout_ms = 120000;   // one request's spawns
 
 struct probe {
     size_t mib;
+    std::string method;
     pid_t pid;
     int fd;     // our end of the socket: its stdin and stdout
 };
@@ -146,11 +154,12 @@ static bool read_all(int fd, void *buf, size_t len, int timeout_ms)
     return true;
 }
 
-// The probe holding mib MiB, started if needed; nullptr with why set.
-static probe *get_probe(size_t mib, std::string &why)
+// The probe for method holding mib MiB, started if needed; nullptr with
+// why set.
+static probe *get_probe(size_t mib, const std::string &method, std::string &why)
 {
     for (probe &p : probes)
-        if (p.mib == mib)
+        if (p.mib == mib && p.method == method)
             return &p;
     for (size_t i = 0; mib > keep_all_mib && i < probes.size();) {
         if (probes[i].mib > keep_all_mib) {
@@ -161,6 +170,18 @@ static probe *get_probe(size_t mib, std::string &why)
         }
     }
     long avail = mem_available_kib();
+    // Probes held beside the new one use at most half of what is left
+    // (the oldest go first): a probe per method multiplies the ballasts.
+    size_t held = 0;
+    for (const probe &p : probes)
+        held += p.mib;
+    while (!probes.empty() && avail >= 0 && held > 0 &&
+           (long)((held + mib) * 1024) > avail / 2) {
+        held -= probes.front().mib;
+        avail += (long)probes.front().mib * 1024;   // about what its exit frees
+        stop_probe(probes.front());
+        probes.erase(probes.begin());
+    }
     if (avail >= 0 && (long)(mib * 1024) > avail * 8 / 10) {
         why = "not enough memory for a " + std::to_string(mib) + " MiB ballast (" +
               std::to_string(avail / 1024) + " MiB available)";
@@ -182,8 +203,10 @@ static probe *get_probe(size_t mib, std::string &why)
         return nullptr;
     }
     std::string parent = std::to_string(getpid()), size = std::to_string(mib);
+    std::string method_arg = method;
     std::vector<char *> argv = {(char *)"spawn_probe", (char *)"--parent", &parent[0],
-                                (char *)"--rss-mib", &size[0]};
+                                (char *)"--rss-mib", &size[0], (char *)"--method",
+                                &method_arg[0]};
     if (ballast_huge)
         argv.push_back((char *)"--thp");
     argv.push_back(nullptr);
@@ -220,7 +243,7 @@ static probe *get_probe(size_t mib, std::string &why)
         why = "starting " + path + ": " + std::strerror(err);
         return nullptr;
     }
-    probes.push_back(probe{mib, pid, sv[0]});
+    probes.push_back(probe{mib, method, pid, sv[0]});
     probe &p = probes.back();
     // "ready rss_kib=K\n" or "error: WHY\n", one byte at a time (short).
     std::string line;
@@ -228,7 +251,7 @@ static probe *get_probe(size_t mib, std::string &why)
     while (line.size() < 512 && read_all(p.fd, &c, 1, probe_start_timeout_ms) && c != '\n')
         line += c;
     if (c != '\n' || line.compare(0, 6, "ready ") != 0) {
-        why = "spawn_probe --rss-mib " + size + ": " +
+        why = "spawn_probe --rss-mib " + size + " --method " + method + ": " +
               (line.empty() ? std::string("no answer") : line);
         stop_probe(p);
         probes.pop_back();
@@ -280,7 +303,7 @@ static void run_spawn(benchmark::State &state, int idx)
 {
     const pl_spawn_method *m = pl_spawn_methods[idx];
     std::string why;
-    probe *p = get_probe((size_t)state.range(0), why);
+    probe *p = get_probe((size_t)state.range(0), m->name, why);
     if (!p) {
         pl_skip(state, why);
         return;
@@ -409,7 +432,7 @@ static double run_ref_fork(int count, std::string &why)
 static void run_ref(benchmark::State &state)
 {
     std::string why;
-    probe *p = get_probe(0, why);
+    probe *p = get_probe(0, "fork", why);
     if (!p) {
         pl_skip(state, why);
         return;

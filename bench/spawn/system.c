@@ -9,7 +9,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
+
+/* mmap'd, not malloc'd, and unmapped by teardown: a malloc arena would stay
+ * in the spawn probe after this method and make every later fork copy one
+ * more mapping. */
+struct command {
+    size_t bytes;       /* of the whole mapping */
+    char text[];
+};
 
 /* The helper's path as one single-quoted shell word. */
 static int system_setup(void **ctx)
@@ -17,9 +26,13 @@ static int system_setup(void **ctx)
     const char *helper = pl_spawn_helper();
     if (!helper)
         return -1;
-    char *cmd = malloc(4 * strlen(helper) + 3), *o = cmd;
-    if (!cmd)
+    size_t bytes = sizeof(struct command) + 4 * strlen(helper) + 3;
+    struct command *c = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (c == MAP_FAILED)
         return -1;
+    c->bytes = bytes;
+    char *cmd = c->text, *o = cmd;
     *o++ = '\'';
     for (const char *c = helper; *c; c++) {
         if (*c == '\'') {            /* ' -> '\'' */
@@ -31,13 +44,13 @@ static int system_setup(void **ctx)
     }
     *o++ = '\'';
     *o = '\0';
-    *ctx = cmd;
+    *ctx = c;
     return 0;
 }
 
 static int system_once(void *ctx)
 {
-    int status = system((const char *)ctx);
+    int status = system(((const struct command *)ctx)->text);
     if (status == -1)
         return -1;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -49,7 +62,8 @@ static int system_once(void *ctx)
 
 static void system_teardown(void *ctx)
 {
-    free(ctx);
+    if (ctx)
+        munmap(ctx, ((struct command *)ctx)->bytes);
 }
 
 const pl_spawn_method pl_spawn_system = {

@@ -9,8 +9,8 @@
  * starts a child by METHOD" -- and spawn/fork/rss_mib:0 is comparable with
  * the stand-alone loop of ref_fork.c.
  *
- * bench_spawn execs it once per ballast size, with a socket as stdin and
- * stdout (it is a tool, not for people).  Start-up: the fork server's
+ * bench_spawn execs it once per method and ballast size (--method), with a
+ * socket as stdin and stdout (it is a tool, not for people).  Start-up: the fork server's
  * set-up (it is forked now, while the probe is still small), then the
  * ballast; then one line "ready rss_kib=K\n" (or "error: WHY\n", exit 1).
  * Every other method is set up just before its request's spawns and torn
@@ -45,9 +45,10 @@
 enum { max_methods = 32 };   /* spawn methods the probe can hold set-ups for */
 
 static const char usage_text[] =
-    "Usage: spawn_probe --parent PID --rss-mib N [--thp]\n"
+    "Usage: spawn_probe --parent PID --rss-mib N [--method NAME] [--thp]\n"
     "The process bench_spawn times spawning from (a plain C program holding\n"
-    "N MiB of resident memory); it reads requests on stdin, answers on stdout.\n"
+    "N MiB of resident memory; with --method, serving that method only); it\n"
+    "reads requests on stdin, answers on stdout.\n"
     "Not for use by hand: run bench_spawn.\n";
 
 /* write(2) only: stdio would add its buffers and locks to what is forked. */
@@ -117,6 +118,19 @@ static int method_index(const char *name)
     return -1;
 }
 
+/* --method NAME: the one method this probe serves (-1: all).  A process
+ * keeps traces of the methods it ran: after a pthread_create it has a heap
+ * and is multi-threaded for glibc, after a vfork or clone(CLONE_VM) child
+ * its memory has had other users, and its own forks then cost measurably
+ * more or less (up to a third either way at 0 MiB on a KVM guest).  So
+ * bench_spawn gives each method a probe of its own. */
+static int only_method = -1;
+
+static int served(int idx)
+{
+    return only_method < 0 || idx == only_method;
+}
+
 /* Set up only while small (before the ballast): the fork server. */
 static int kept(const pl_spawn_method *m)
 {
@@ -155,6 +169,9 @@ int main(int argc, char **argv)
             parent = whole(argv[++i], 1, INT32_MAX, "--parent wants a process id");
         } else if (strcmp(argv[i], "--rss-mib") == 0) {
             mib = whole(argv[++i], 0, 1L << 20, "--rss-mib wants 0..1048576");
+        } else if (strcmp(argv[i], "--method") == 0) {
+            if (i + 1 >= argc || (only_method = method_index(argv[++i])) < 0)
+                usage_error("--method wants a spawn method's name");
         } else if (strcmp(argv[i], "--thp") == 0) {
             huge = 1;
         } else {
@@ -186,7 +203,7 @@ int main(int argc, char **argv)
     }
     /* Set up first, while small: a fork server must not carry the ballast. */
     for (int i = 0; i < n; i++)
-        if (kept(pl_spawn_methods[i]) && pl_spawn_methods[i]->setup &&
+        if (served(i) && kept(pl_spawn_methods[i]) && pl_spawn_methods[i]->setup &&
             pl_spawn_methods[i]->setup(&ctx[i]) == -1)
             setup_err[i] = errno ? errno : EIO;
     pl_ballast ballast = { NULL, 0 };
@@ -226,7 +243,8 @@ int main(int argc, char **argv)
         pl_probe_reply rp = { 0, 0, 0, pl_rss_kib() };
         int idx = method_index(rq.method);
         const pl_spawn_method *m = idx >= 0 ? pl_spawn_methods[idx] : NULL;
-        if (!m || rq.count < 1 || rq.count > PL_PROBE_MAX_COUNT || rq.warmup < 0)
+        if (!m || !served(idx) || rq.count < 1 || rq.count > PL_PROBE_MAX_COUNT ||
+            rq.warmup < 0)
             rp.err = EINVAL;
         else if (setup_err[idx])
             rp.err = setup_err[idx];
@@ -248,7 +266,8 @@ int main(int argc, char **argv)
         }
     }
     for (int i = 0; i < n; i++)
-        if (kept(pl_spawn_methods[i]) && !setup_err[i] && pl_spawn_methods[i]->teardown)
+        if (served(i) && kept(pl_spawn_methods[i]) && !setup_err[i] &&
+            pl_spawn_methods[i]->teardown)
             pl_spawn_methods[i]->teardown(ctx[i]);
     pl_ballast_free(&ballast);
     munmap(samples, PL_PROBE_MAX_COUNT * sizeof(uint64_t));
