@@ -67,7 +67,8 @@ const int REPORT_TIMEOUT_MS = 10000;   // receiver's report at the end of a stre
 const unsigned WATCHDOG_S = 30;        // one benchmark call, then the partner is killed
 const int LATENCY_WARMUP = 200;        // round trips before timing
 const int STREAM_WARMUP = 32;          // messages before timing
-const double CROSS_TIME = 3;           // cross-CPU repetitions last this many times longer
+const int64_t LONG_STREAM_BYTES = 65536;   // cross-CPU streams from this size...
+const double LONG_STREAM = 3;          // ...get repetitions this many times longer
 
 long kill_partner_after = -1;          // test hook: --kill-partner-after=N
 long corrupt_after = -1;               // test hook: --corrupt-after=N
@@ -597,36 +598,39 @@ void register_all(pl_suite suite)
 
     for (const pl_mech *const *mp = pl_mechs; *mp; mp++) {
         const pl_mech *m = *mp;
-        // Cross-CPU runs swing most between repetitions (a cross-CPU
-        // wake-up is an interrupt to another CPU, a VM exit under a
-        // hypervisor; where the kernel wakes the reader, how the pages lie):
-        // their repetitions last CROSS_TIME times the run's minimum time
-        // (Google Benchmark then names them .../min_time:S/...).  Measured
-        // on a 2-CPU KVM guest, 5 interleaved repetitions: 3.3x longer took
-        // the share of cross-CPU ping-pongs with CV <= 5 % from 4 of 36 to
-        // 19 of 36; ten times longer, to 21.
-        for (int cross = 0; cross <= 1; cross++) {
-            const std::string lat_name = std::string("ipc_latency/") + m->name;
-            auto *lat = benchmark::RegisterBenchmark(lat_name.c_str(), bm_latency, m);
-            for (size_t i = 0; i < sz->n_latency; i++)
-                if (pl_ipc_fits(m, sz->latency[i]))
-                    lat->Args({sz->latency[i], cross});
-            lat->ArgNames({"bytes", "cross"})->UseRealTime()->Unit(benchmark::kMicrosecond);
-            // The hook's run is one long session (no short probe run
-            // first), so a lost Ctrl-C would show as a run that goes on.
-            if (stop_during_start)
-                lat->Iterations(100000000);
-            else if (cross)
-                lat->MinTime(CROSS_TIME * pl_min_time_s);
-
-            const std::string thr_name = std::string("ipc_throughput/") + m->name;
-            auto *thr = benchmark::RegisterBenchmark(thr_name.c_str(), bm_throughput, m);
-            for (size_t i = 0; i < sz->n_throughput; i++)
-                if (pl_ipc_fits(m, sz->throughput[i]))
-                    thr->Args({sz->throughput[i], cross});
-            thr->ArgNames({"bytes", "cross"})->UseRealTime()->Unit(benchmark::kMicrosecond);
-            if (cross)
-                thr->MinTime(CROSS_TIME * pl_min_time_s);
+        auto *lat = benchmark::RegisterBenchmark(
+            (std::string("ipc_latency/") + m->name).c_str(), bm_latency, m);
+        for (size_t i = 0; i < sz->n_latency; i++)
+            if (pl_ipc_fits(m, sz->latency[i]))
+                lat->Args({sz->latency[i], 0})->Args({sz->latency[i], 1});
+        lat->ArgNames({"bytes", "cross"})->UseRealTime()->Unit(benchmark::kMicrosecond);
+        // The hook's run is one long session (no short probe run first), so
+        // a lost Ctrl-C would show as a run that goes on.
+        if (stop_during_start)
+            lat->Iterations(100000000);
+        // Cross-CPU streams of big messages swing most between repetitions
+        // (where the kernel wakes the reader, how the pages happen to lie):
+        // their repetitions last LONG_STREAM times the run's minimum time
+        // (Google Benchmark then names them .../min_time:S/...).
+        std::string thr_name = std::string("ipc_throughput/") + m->name;
+        auto *thr = benchmark::RegisterBenchmark(thr_name.c_str(), bm_throughput, m);
+        std::vector<int64_t> long_sizes;
+        for (size_t i = 0; i < sz->n_throughput; i++) {
+            if (!pl_ipc_fits(m, sz->throughput[i]))
+                continue;
+            thr->Args({sz->throughput[i], 0});
+            if (sz->throughput[i] >= LONG_STREAM_BYTES)
+                long_sizes.push_back(sz->throughput[i]);
+            else
+                thr->Args({sz->throughput[i], 1});
+        }
+        thr->ArgNames({"bytes", "cross"})->UseRealTime()->Unit(benchmark::kMicrosecond);
+        if (!long_sizes.empty()) {
+            auto *thr_long = benchmark::RegisterBenchmark(thr_name.c_str(), bm_throughput, m);
+            for (int64_t b : long_sizes)
+                thr_long->Args({b, 1});
+            thr_long->ArgNames({"bytes", "cross"})->UseRealTime()->Unit(benchmark::kMicrosecond)
+                ->MinTime(LONG_STREAM * pl_min_time_s);
         }
     }
 }
