@@ -209,6 +209,18 @@ def noise_answers(run, families):
                    % (100.0 * share, verdict))
     else:
         out.append("load from other processes during the run: not recorded")
+    speed = m.get("cpu_speed_cv")
+    if isinstance(speed, (int, float)):
+        if m.get("noisy_host"):
+            verdict = ("NOISY HOST: the CPUs themselves ran slower at times (a neighbour on the "
+                       "host, not visible in this machine's load); benchmarks cannot be expected "
+                       "to repeat within 5 %")
+        else:
+            verdict = "steady"
+        out.append("the CPUs' own speed (a fixed loop timed %s times at %s points of the run, "
+                   "cpu_steady) varied %.1f %% (CV): %s"
+                   % (m.get("cpu_speed_timings", "?"), m.get("cpu_speed_points", "?"),
+                      100.0 * speed, verdict))
     if m.get("timer_ns") is not None:
         out.append("one timer read costs %s here (machine.json timer_ns); hypervisor: %s"
                    % (R.fmt_ns(m["timer_ns"]), m.get("hypervisor", "?")))

@@ -212,11 +212,25 @@ run_script_family() {  # FAMILY: run its run.sh, progress in seconds
   fi
 }
 
+# The CPUs' own speed, between families (build/bin/cpu_steady: a fixed
+# loop of about 9 ms timed 5 times on each CPU): machine.py --after turns
+# its spread into machine.json's cpu_speed_cv -- a neighbour on the host
+# that slows the vCPUs shows there, not in the guest's load.
+steady_csv=$run/cpu_steadiness.csv
+checkpoint() {  # LABEL
+  [[ -x $bin/cpu_steady ]] || return 0
+  [[ -s $steady_csv ]] || echo "label,cpu,index,ns" >"$steady_csv"
+  "$bin/cpu_steady" --label "$1" >>"$steady_csv" 2>>"$run/cpu_steady.log" ||
+    echo "bench.sh: cpu_steady failed (see $run/cpu_steady.log)" >&2
+}
+checkpoint start
+
 for fam in "${families[@]}"; do
   current=$fam
   exe=$bin/bench_$fam
   if [[ ! -x $exe ]]; then
     run_script_family "$fam"
+    checkpoint "after_$fam"
     continue
   fi
   args=("--suite=$suite")
@@ -281,6 +295,7 @@ for fam in "${families[@]}"; do
       "scripts/families/$fam/extra.sh" "$run" "$bin" >>"$run/$fam.log" 2>&1 ||
       echo "bench.sh: $fam: extra.sh failed (see $run/$fam.log)" >&2
   fi
+  checkpoint "after_$fam"
 done
 current=''
 

@@ -13,7 +13,13 @@ vendor": KVM, Microsoft, ...; "none" without a hypervisor flag), the CPU
 clock when known, what one timer read costs (build/bin/timer_cost), and the
 load average before the run; `--after FILE` adds the load average after it
 (and the end time) to an existing machine.json, so a report can flag a run
-that other processes disturbed.
+that other processes disturbed; and, when cpu_steadiness.csv lies beside it
+(build/bin/cpu_steady, run by scripts/bench.sh before the first family and
+after each one), how steady the CPUs' own speed was: cpu_speed_cv, the
+largest over the CPUs of the coefficient of variation of a fixed loop's
+timings, and noisy_host when it is above 5 % (no benchmark can then be
+expected to repeat within 5 %: a neighbour on the host, invisible in the
+guest's load, took the CPUs' speed away now and then).
 
 Usage: scripts/machine.py [--help]             (JSON on stdout)
        scripts/machine.py --after MACHINE.json (adds load_after, date_utc_end)
@@ -259,6 +265,42 @@ def describe():
     }
 
 
+NOISY_HOST_CV = 0.05
+
+
+def cpu_speed(csv_path):
+    """{"cpu_speed_cv": .., "cpu_speed_timings": n, "cpu_speed_points": k,
+    "noisy_host": bool} from cpu_steadiness.csv (LABEL,CPU,INDEX,NS rows
+    under a header), or {} when the file is absent or holds too little."""
+    per_cpu, labels = {}, set()
+    try:
+        with open(csv_path) as f:
+            for i, line in enumerate(f):
+                parts = line.strip().split(",")
+                if i == 0 or len(parts) != 4:
+                    continue
+                try:
+                    per_cpu.setdefault(int(parts[1]), []).append(float(parts[3]))
+                    labels.add(parts[0])
+                except ValueError:
+                    continue
+    except OSError:
+        return {}
+    cvs = []
+    for times in per_cpu.values():
+        if len(times) >= 3:
+            mean = sum(times) / len(times)
+            var = sum((t - mean) ** 2 for t in times) / (len(times) - 1)
+            cvs.append(var ** 0.5 / mean if mean else 0.0)
+    if not cvs:
+        return {}
+    worst = max(cvs)
+    return {"cpu_speed_cv": round(worst, 4),
+            "cpu_speed_timings": sum(len(t) for t in per_cpu.values()),
+            "cpu_speed_points": len(labels),
+            "noisy_host": worst > NOISY_HOST_CV}
+
+
 def add_after(path):
     """Add the load average after the run to an existing machine.json."""
     try:
@@ -276,6 +318,8 @@ def add_after(path):
         doc["others_cpu_share"] = round(max(others, 0) / total, 4)
         doc["steal_share"] = round((after["steal"] - before["steal"]) / total, 4)
         doc["busy_machine"] = doc["others_cpu_share"] > BUSY_SHARE
+    doc.update(cpu_speed(os.path.join(os.path.dirname(os.path.abspath(path)),
+                                      "cpu_steadiness.csv")))
     doc["date_utc_end"] = datetime.datetime.now(datetime.timezone.utc) \
                                   .strftime("%Y-%m-%dT%H:%M:%SZ")
     tmp = path + ".tmp"
@@ -292,7 +336,9 @@ def main():
     if len(sys.argv) > 1:
         if sys.argv[1] in ("-h", "--help") and len(sys.argv) == 2:
             print("Usage: scripts/machine.py [--help]             (JSON on stdout)")
-            print("       scripts/machine.py --after MACHINE.json (adds load_after, date_utc_end)")
+            print("       scripts/machine.py --after MACHINE.json (adds load_after, date_utc_end,")
+            print("                                   others' CPU share, and cpu_speed_cv from")
+            print("                                   cpu_steadiness.csv beside it)")
             return 0
         print("machine.py: unexpected argument '%s'" % sys.argv[1], file=sys.stderr)
         return 2

@@ -58,6 +58,12 @@ for k in ("cpu_model", "cpus_online", "caches", "numa_nodes", "kernel", "virtual
           "governor", "mitigations", "thp_enabled", "compiler", "google_benchmark",
           "proclab_commit", "hostname", "date_utc"):
     assert k in m and m[k] not in (None, ""), k
+# the CPUs' own speed: cpu_steady before the first family and after each
+rows = [l.strip().split(",") for l in open("cpu_steadiness.csv")]
+assert rows[0] == ["label", "cpu", "index", "ns"], rows[0]
+assert sorted({r[0] for r in rows[1:]}) == ["after_spawn", "start"], rows
+assert m["cpu_speed_points"] == 2 and m["cpu_speed_timings"] == len(rows) - 1, m
+assert 0 <= m["cpu_speed_cv"] < 10 and m["noisy_host"] == (m["cpu_speed_cv"] > 0.05), m
 print("ok")
 PY
     assert_output "ok"
