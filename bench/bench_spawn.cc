@@ -50,15 +50,12 @@ extern "C" {
 #include <csignal>
 #include <poll.h>
 #include <sched.h>
-#include <spawn.h>
 #include <string>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
-
-extern char **environ;
 
 static int pin_cpu = -2;        // -2: pick one (default), -1: --pin=none
 static int warmup_spawns = 3;   // untimed spawns before each run
@@ -212,31 +209,8 @@ static probe *get_probe(size_t mib, const std::string &method, std::string &why)
     argv.push_back(nullptr);
     // posix_spawn: no page tables of ours copied; the probe sets its own
     // PR_SET_PDEATHSIG and checks its parent (--parent).
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, dfl;
-    sigemptyset(&none);
-    sigemptyset(&dfl);
-    sigaddset(&dfl, SIGINT);
-    sigaddset(&dfl, SIGTERM);
-    sigaddset(&dfl, SIGPIPE);
     pid_t pid = -1;
-    int err = posix_spawn_file_actions_init(&fa);
-    if (!err) {
-        err = posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
-        if (!err)
-            err = posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
-        if (!err)
-            err = posix_spawnattr_init(&attr);
-        if (!err) {
-            posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-            posix_spawnattr_setsigmask(&attr, &none);
-            posix_spawnattr_setsigdefault(&attr, &dfl);
-            err = posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), environ);
-            posix_spawnattr_destroy(&attr);
-        }
-        posix_spawn_file_actions_destroy(&fa);
-    }
+    int err = pl_spawn_with_fds(&pid, path.c_str(), argv.data(), nullptr, sv[1], sv[1]);
     close(sv[1]);
     if (err) {
         close(sv[0]);

@@ -33,8 +33,8 @@ int pl_self_dir(char *buf, size_t size)
     return 0;
 }
 
-static int spawn_with_stdout(pid_t *pid, const char *path, char *const argv[],
-                             char *const envp[], int out_fd)
+int pl_spawn_with_fds(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+                      int in_fd, int out_fd)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
@@ -52,7 +52,10 @@ static int spawn_with_stdout(pid_t *pid, const char *path, char *const argv[],
         posix_spawn_file_actions_destroy(&fa);
         return err;
     }
-    err = posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+    if (in_fd >= 0)
+        err = posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
+    if (!err && out_fd >= 0)
+        err = posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
     if (!err)
         err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     if (!err)
@@ -76,7 +79,7 @@ int pl_run_capture(const char *path, char *const argv[], char *const envp[],
 
     if (out_size == 0 || pipe2(pfd, O_CLOEXEC) == -1)
         return -1;
-    int err = spawn_with_stdout(&pid, path, argv, envp, pfd[1]);
+    int err = pl_spawn_with_fds(&pid, path, argv, envp, -1, pfd[1]);
     close(pfd[1]);
     if (err) {
         close(pfd[0]);

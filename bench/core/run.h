@@ -26,6 +26,13 @@ int pl_self_dir(char *buf, size_t size);
 int pl_run_capture(const char *path, char *const argv[], char *const envp[],
                    char *out, size_t out_size, int timeout_ms);
 
+/* posix_spawn path with argv (envp NULL: ours), in_fd as its stdin and
+ * out_fd as its stdout (-1: inherited), SIGPIPE, SIGINT, SIGTERM default and
+ * no signal blocked in the child.  No page tables of ours are copied (the
+ * caller may be large).  0, or the error number (errno is not set). */
+int pl_spawn_with_fds(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+                      int in_fd, int out_fd);
+
 /* A program that runs beside the benchmark (a server): fork + exec with its
  * stdout on a pipe (*out_fd, close-on-exec in us), dying with us
  * (PR_SET_PDEATHSIG SIGTERM, getppid checked), SIGINT/SIGTERM/SIGPIPE
