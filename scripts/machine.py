@@ -35,6 +35,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "lib"))
+import results as R  # noqa: E402
 NA = "unavailable"
 
 
@@ -322,11 +324,7 @@ def add_after(path):
                                       "cpu_steadiness.csv")))
     doc["date_utc_end"] = datetime.datetime.now(datetime.timezone.utc) \
                                   .strftime("%Y-%m-%dT%H:%M:%SZ")
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(doc, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+    R.write_json(path, doc)
     return 0
 
 

@@ -14,6 +14,9 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from results import write_json  # noqa: E402
+
 
 def main(argv):
     if len(argv) < 3 or argv[1].startswith("-") or argv[2].startswith("-"):
@@ -44,11 +47,7 @@ def main(argv):
         if word not in words:
             ctx[key] = " ".join(words + [word])
     base.setdefault("benchmarks", []).extend(extra.get("benchmarks", []))
-    tmp = base_path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(base, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, base_path)
+    write_json(base_path, base)
     return 0
 
 

@@ -147,6 +147,25 @@ def load_json(path):
         return json.load(f)
 
 
+def run_with_rundir(main):
+    """The entry point of a family's summary.py RUNDIR: main(RUNDIR), or the
+    usage on stderr and exit 2 without exactly one argument."""
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
+        print("Usage: %s RUNDIR" % os.path.basename(sys.argv[0]), file=sys.stderr)
+        sys.exit(2)
+    main(sys.argv[1])
+
+
+def write_json(path, doc):
+    """Replace path with doc as indented JSON, atomically (a reader never
+    sees half a file: written beside it, then renamed over it)."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
 def results(doc):
     """Results of a loaded Google Benchmark JSON document, in run order."""
     by_run = {}

@@ -82,7 +82,4 @@ def main(rundir):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
-        print("Usage: summary.py RUNDIR", file=sys.stderr)
-        sys.exit(2)
-    main(sys.argv[1])
+    R.run_with_rundir(main)
