@@ -37,14 +37,10 @@ remove() {  # description, command...
   removed=$((removed + 1))
 }
 
-# True while PID runs (a zombie has exited: its objects are leftovers).
-# /proc, not kill -0: that fails with EPERM for another user's live process.
-alive() {
-  local stat
-  read -r stat 2>/dev/null </proc/"$1"/stat || return 1
-  stat=${stat##*) }
-  [[ ${stat%% *} != Z ]]
-}
+# proclab_alive PID: true while PID runs (a zombie has exited: its objects
+# are leftovers).
+# shellcheck source=lib/ipc.bash
+source "$(dirname "${BASH_SOURCE[0]}")/lib/ipc.bash"
 
 # The creator pid in NAME (".../[sem.]proclab-UID-PID-..."), if NAME is
 # ours (owned by us, not followed if a symlink) and PID is dead.
@@ -53,7 +49,7 @@ dead_creator() {
   [[ $base =~ ^(sem\.)?proclab-$uid-([0-9]+)- ]] || return 1
   pid=${BASH_REMATCH[2]}
   [[ $(stat -c %u -- "$f" 2>/dev/null) == "$uid" ]] || return 1
-  ! alive "$pid"
+  ! proclab_alive "$pid"
 }
 
 # "KIND ID" lines (q or s) of System V objects we own with no key.

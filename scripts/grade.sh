@@ -77,18 +77,9 @@ mkfifo "$G_TMP/nap" && exec {NAP_FD}<>"$G_TMP/nap" || exit 1
 PID= REAPED=0 STATUS= LIMIT= STDIN_FD= TIMED_OUT=0 SNAP_BEFORE=$G_TMP/ipc.before
 
 # One line per IPC object of this user: "file PATH" or "msg|sem|shm ID".
-ipc_snapshot() {
-    {
-        local f
-        for f in /dev/shm/* /dev/mqueue/* /tmp/proclab-"$G_UID"-*; do
-            [[ -e $f && -O $f && $f != "$G_TMP" ]] && echo "file $f"
-        done
-        ipcs 2>/dev/null | awk -v u="$G_USER" '
-            /Message Queues/ { k = "msg" } /Shared Memory/ { k = "shm" }
-            /Semaphore Arrays/ { k = "sem" }
-            $1 ~ /^0x/ && $3 == u { print k, $2 }'
-    } | sort -u
-}
+# shellcheck source=lib/ipc.bash
+source scripts/lib/ipc.bash         # (we are in the checkout's root: cd above)
+ipc_snapshot() { proclab_ipc_objects "$G_USER" "$G_UID" "$G_TMP"; }
 
 # New named objects of this run: names carry the creator's pid
 # (proclab-UID-PID-...); objects of other programs running meanwhile are not

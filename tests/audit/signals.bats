@@ -53,13 +53,6 @@ _program_args() {
     printf '%s\0' "${words[@]}"
 }
 
-# True while PID exists and is not a zombie.
-_alive() {
-    local stat
-    read -r stat 2>/dev/null </proc/"$1"/stat || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} != Z ]]
-}
 
 # Live (non-zombie) processes of session SID: "pid:comm ...".
 _session_left() {
@@ -93,10 +86,10 @@ sweep_one() {
         *)   kill "-$sig" "$pid" 2>/dev/null ;;
     esac
     for ((i = 0; i < 100; i++)); do
-        _alive "$pid" || break
+        proclab_alive "$pid" || break
         sleep 0.1
     done
-    if _alive "$pid"; then
+    if proclab_alive "$pid"; then
         echo "$name: still running 10 s after SIG$sig at ${delay} s" >>"$SWEEP/problems"
         kill -KILL -- "-$pid" 2>/dev/null
     fi
@@ -108,7 +101,7 @@ sweep_one() {
     local still entry
     for ((i = 0; i <= limit; i++)); do
         still=''
-        for entry in $left; do _alive "${entry%%:*}" && still+="$entry "; done
+        for entry in $left; do proclab_alive "${entry%%:*}" && still+="$entry "; done
         left=$still
         [[ -z $left ]] && break
         sleep 0.1
@@ -231,7 +224,7 @@ LIVE=(
         elif [[ $live_objects =~ proclab-$PROCLAB_UID-([0-9]+)-$kind-$id- ]]; then
             creator=${BASH_REMATCH[1]}
         fi
-        [[ -n $creator ]] && ! _alive "$creator" && continue
+        [[ -n $creator ]] && ! proclab_alive "$creator" && continue
         case $kind in
             file) [[ -e $id ]] || missing+=("$id") ;;
             # ipcs -i exits 0 even for an id that is gone: look in the list

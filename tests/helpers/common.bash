@@ -27,22 +27,11 @@ export PROCLAB_ROOT PROCLAB_BIN
 PROCLAB_UID=$(id -u)
 PROCLAB_USER=$(id -un)
 
+# shellcheck source=../../scripts/lib/ipc.bash
+source "$PROCLAB_ROOT/scripts/lib/ipc.bash"
+
 # One line per IPC object of this user, sorted: "file PATH" or "msg|sem|shm ID".
-# Builtins and one ipcs call only: it runs twice per test.
-_ipc_snapshot() {
-    {
-        local f
-        # POSIX shm and semaphores, POSIX queues, private directories
-        # (FIFOs, sockets, lock files: /tmp/proclab-UID-PID-*)
-        for f in /dev/shm/* /dev/mqueue/* /tmp/proclab-"$PROCLAB_UID"-*; do
-            [[ -e $f && -O $f ]] && echo "file $f"
-        done
-        ipcs 2>/dev/null | awk -v u="$PROCLAB_USER" '
-            /Message Queues/ { k = "msg" } /Shared Memory/ { k = "shm" }
-            /Semaphore Arrays/ { k = "sem" }
-            $1 ~ /^0x/ && $3 == u { print k, $2 }'
-    } | sort -u
-}
+_ipc_snapshot() { proclab_ipc_objects "$PROCLAB_USER" "$PROCLAB_UID"; }
 
 # The session of this shell, from /proc (no fork).
 _my_session() {

@@ -25,12 +25,7 @@ for kind, make in (("shm", lambda: libc.shmget(0, 4096, 0o1600)),
 }
 
 # "msg ID" / "sem ID" / "shm ID" lines of this user's System V objects.
-sysv_ids() {
-    ipcs 2>/dev/null | awk -v u="$PROCLAB_USER" '
-        /Message Queues/ { k = "msg" } /Shared Memory/ { k = "shm" }
-        /Semaphore Arrays/ { k = "sem" }
-        $1 ~ /^0x/ && $3 == u { print k, $2 }'
-}
+sysv_ids() { proclab_sysv_ids "$PROCLAB_USER"; }
 
 # Start CMD... in the background (fd 3 closed for bats) and wait, at most 5 s,
 # until PATTERN (a glob with PID for the lab's pid) names something.

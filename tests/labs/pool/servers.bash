@@ -15,7 +15,7 @@ start_server() {
     for _ in $(seq 250); do
         port=$(sed -n '1s/^port=\([0-9][0-9]*\)$/\1/p' "$out")
         [[ -n $port ]] && return 0
-        alive "$server" || break
+        proclab_alive "$server" || break
         sleep 0.02
     done
     echo "# the server printed no port=N line; stdout:" >&2
@@ -28,22 +28,14 @@ start_server() {
 wait_server() {
     local limit=${1:-10}
     for _ in $(seq $((limit * 50))); do
-        alive "$server" || break
+        proclab_alive "$server" || break
         sleep 0.02
     done
-    alive "$server" && kill -KILL "$server"
+    proclab_alive "$server" && kill -KILL "$server"
     server_status=0
     wait "$server" || server_status=$?
 }
 
-# alive PID: the process exists and is not a zombie (a zombie is dead; only
-# its exit status waits for a parent).
-alive() {
-    local stat
-    read -r stat 2>/dev/null </proc/"$1"/stat || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} != Z ]]
-}
 
 # all_gone_within MS PID...: true when none of the PIDs is alive within MS.
 all_gone_within() {
@@ -51,7 +43,7 @@ all_gone_within() {
     shift
     for ((t = 0; t <= ms; t += 20)); do
         left=
-        for p in "$@"; do alive "$p" && left+=" $p"; done
+        for p in "$@"; do proclab_alive "$p" && left+=" $p"; done
         [[ -z $left ]] && return 0
         sleep 0.02
     done
